@@ -1,0 +1,39 @@
+#define _GNU_SOURCE
+#include "cshim.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+long cshim_clone3(struct cshim_clone_args *args) { return syscall(SYS_clone3, args, sizeof(*args)); }
+int cshim_pivot_root(const char *new_root, const char *put_old) { return (int)syscall(SYS_pivot_root, new_root, put_old); }
+int cshim_setns(int fd, int nstype) { return setns(fd, nstype); }
+int cshim_unshare(int flags) { return unshare(flags); }
+int cshim_pidfd_open(pid_t pid, unsigned int flags) { return (int)syscall(SYS_pidfd_open, pid, flags); }
+int cshim_pidfd_send_signal(int pidfd, int sig) { return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0); }
+int cshim_prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5) { return prctl(option, a2, a3, a4, a5); }
+int cshim_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
+int cshim_dup3(int oldfd, int newfd, int flags) { return dup3(oldfd, newfd, flags); }
+int cshim_close_range(unsigned int first, unsigned int last, unsigned int flags) { return (int)syscall(SYS_close_range, first, last, flags); }
+int cshim_signalfd(int fd, const sigset_t *mask, int flags) { return signalfd(fd, mask, flags); }
+int cshim_sethostname(const char *name, size_t len) { return sethostname(name, len); }
+int cshim_setdomainname(const char *name, size_t len) { return setdomainname(name, len); }
+int cshim_setgroups(size_t size, const gid_t *list) { return setgroups(size, list); }
+int cshim_personality(unsigned long persona) { return personality(persona); }
+int cshim_setresuid(uid_t r, uid_t e, uid_t s) { return setresuid(r, e, s); }
+int cshim_setresgid(gid_t r, gid_t e, gid_t s) { return setresgid(r, e, s); }
+int cshim_execve(const char *path, char *const argv[], char *const envp[]) { return execve(path, argv, envp); }
+int cshim_sigemptyset(sigset_t *set) { return sigemptyset(set); }
+int cshim_sigaddset(sigset_t *set, int sig) { return sigaddset(set, sig); }
+int cshim_sigprocmask(int how, const sigset_t *set, sigset_t *old) { return sigprocmask(how, set, old); }
+int cshim_signal_default(int sig) { return signal(sig, SIG_DFL) == SIG_ERR ? -1 : 0; }
+int cshim_ioctl_ptr(int fd, unsigned long request, void *arg) { return ioctl(fd, request, arg); }
+int cshim_errno(void) { return errno; }
+void cshim_set_errno(int value) { errno = value; }

@@ -1,0 +1,70 @@
+// The C shim: one thin wrapper per call Swift cannot make itself (variadic syscall/prctl,
+// clone3, functions Glibc's module hides without _GNU_SOURCE, and macros). No logic here.
+#ifndef RSRUN_CSHIM_H
+#define RSRUN_CSHIM_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <signal.h>
+
+// struct clone_args (linux/sched.h), spelled out so no kernel header is needed.
+struct cshim_clone_args {
+    uint64_t flags;
+    uint64_t pidfd;
+    uint64_t child_tid;
+    uint64_t parent_tid;
+    uint64_t exit_signal;
+    uint64_t stack;
+    uint64_t stack_size;
+    uint64_t tls;
+    uint64_t set_tid;
+    uint64_t set_tid_size;
+    uint64_t cgroup;
+};
+
+// clone3 without CLONE_VM: returns 0 in the child, the pid in the parent, -1 with errno.
+long cshim_clone3(struct cshim_clone_args *args);
+
+int cshim_pivot_root(const char *new_root, const char *put_old);
+int cshim_setns(int fd, int nstype);
+int cshim_unshare(int flags);
+int cshim_pidfd_open(pid_t pid, unsigned int flags);
+int cshim_pidfd_send_signal(int pidfd, int sig);
+int cshim_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5);
+int cshim_pipe2(int fds[2], int flags);
+int cshim_dup3(int oldfd, int newfd, int flags);
+int cshim_close_range(unsigned int first, unsigned int last, unsigned int flags);
+int cshim_signalfd(int fd, const sigset_t *mask, int flags);
+int cshim_sethostname(const char *name, size_t len);
+int cshim_setdomainname(const char *name, size_t len);
+int cshim_setgroups(size_t size, const gid_t *list);
+int cshim_personality(unsigned long persona);
+int cshim_setresuid(uid_t r, uid_t e, uid_t s);
+int cshim_setresgid(gid_t r, gid_t e, gid_t s);
+int cshim_execve(const char *path, char *const argv[], char *const envp[]);
+// sigset_t helpers are macros or hidden in some libcs.
+int cshim_sigemptyset(sigset_t *set);
+int cshim_sigaddset(sigset_t *set, int sig);
+int cshim_sigprocmask(int how, const sigset_t *set, sigset_t *old);
+// Reset a signal to its default disposition.
+int cshim_signal_default(int sig);
+int cshim_ioctl_ptr(int fd, unsigned long request, void *arg);
+int cshim_errno(void);
+void cshim_set_errno(int value);
+
+// Constants Swift cannot see (macros from kernel headers).
+#define CSHIM_CLONE_PIDFD     0x00001000ULL
+#define CSHIM_CLONE_NEWTIME   0x00000080ULL
+#define CSHIM_CLONE_NEWCGROUP 0x02000000ULL
+#define CSHIM_CLONE_NEWUTS    0x04000000ULL
+#define CSHIM_CLONE_NEWIPC    0x08000000ULL
+#define CSHIM_CLONE_NEWUSER   0x10000000ULL
+#define CSHIM_CLONE_NEWPID    0x20000000ULL
+#define CSHIM_CLONE_NEWNET    0x40000000ULL
+#define CSHIM_CLONE_NEWNS     0x00020000ULL
+#define CSHIM_PR_SET_PDEATHSIG 1
+#define CSHIM_PR_SET_NAME      15
+#define CSHIM_PR_SET_CHILD_SUBREAPER 36
+#define CSHIM_PR_SET_NO_NEW_PRIVS 38
+
+#endif

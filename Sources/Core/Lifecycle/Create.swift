@@ -1,0 +1,79 @@
+import CShim
+import Glibc
+import Rootless
+
+public struct CreateOptions {
+    public var bundle: String
+    public var pidFile: String?
+    public var consoleSocket: String?
+    public var noPivot = false
+    public var noNewKeyring = false
+    public var preserveFDs = 0
+
+    public init(bundle: String) { self.bundle = bundle }
+}
+
+/// A container whose init waits on the exec fifo. `run` keeps it to start and wait for it.
+public struct CreatedContainer {
+    public var record: ContainerRecord
+    public var spawned: InitSpawner.Spawned
+    public var fifo: Int32
+    public var lock: ContainerLock
+}
+
+extension Runtime {
+    /// Parse, validate and compile before touching anything: bad input leaves nothing behind.
+    /// Once the state directory exists, any failure removes it and kills the init.
+    public func create(_ id: String, _ options: CreateOptions) throws -> CreatedContainer {
+        try ContainerID.validate(id)
+        let bundle = StateRoot.absolute(options.bundle)
+        guard FileIO.isDirectory(bundle) else { throw RuntimeError(path: "bundle", "\(bundle) is not a directory") }
+        let configPath = bundle + "/config.json"
+        guard let bytes = FileIO.read(configPath) else {
+            throw RuntimeError(step: "read", path: configPath, "", errno: cshim_errno())
+        }
+        let spec = try Spec.parse(bytes)
+        var compiler = PlanCompiler(identity: identity, bundle: bundle, id: id)
+        compiler.noPivot = options.noPivot
+        compiler.preserveFDs = options.preserveFDs
+        let plan = try compiler.compile(spec)
+        if options.consoleSocket != nil {
+            throw RuntimeError(path: "--console-socket", "only valid when process.terminal is true")
+        }
+        if FileIO.exists(store.directory(id)) { throw RuntimeError("container \"\(id)\" already exists") }
+
+        let lock = try store.createContainerDirectory(id)
+        var fifo: Int32 = -1
+        var spawned: InitSpawner.Spawned?
+        do {
+            let fifoPath = store.fifoPath(id)
+            if mkfifo(fifoPath, 0o600) != 0 { throw RuntimeError.system("mkfifo", path: fifoPath) }
+            // Opened read-write here, before clone3, so the init inherits it whatever its ids become.
+            fifo = open(fifoPath, O_RDWR | O_CLOEXEC)
+            if fifo < 0 { throw RuntimeError.system("open", path: fifoPath) }
+            let child = try InitSpawner.spawn(plan, fifo: fifo)
+            spawned = child
+            guard let probe = ProcessProbe.read(pid: child.pid) else {
+                throw RuntimeError("container init exited during set-up")
+            }
+            let record = ContainerRecord(
+                id: id, pid: child.pid, startTime: probe.startTime, bundle: bundle, rootfs: plan.rootfs,
+                created: Clock.rfc3339(), ociVersion: spec.ociVersion,
+                annotations: spec.annotations.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+                ownerUID: identity.uid, rootless: identity.rootless)
+            try store.save(record)
+            if let pidFile = options.pidFile {
+                try FileIO.writeAtomically(StateRoot.absolute(pidFile), Array("\(child.pid)".utf8), mode: 0o644)
+            }
+            return CreatedContainer(record: record, spawned: child, fifo: fifo, lock: lock)
+        } catch {
+            if let spawned {
+                spawned.kill(SIGKILL)
+                spawned.reap()
+            }
+            if fifo >= 0 { close(fifo) }
+            try? store.remove(id)
+            throw error
+        }
+    }
+}

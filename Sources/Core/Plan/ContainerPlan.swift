@@ -1,0 +1,90 @@
+import Rootless
+
+/// Everything the container's init needs, decided before clone3: the child only executes it.
+/// Paths are absolute; flags are already mount(2)/clone3 flags.
+public struct ContainerPlan: Sendable {
+    public var id: String
+    public var bundle: String
+    public var rootfs: String
+    public var cloneFlags: UInt64
+    /// Set when the container gets a new user namespace whose maps the parent writes.
+    public var userNamespace: UserNamespacePlan?
+    /// Existing namespaces to join (from `linux.namespaces[].path`): clone flag and path.
+    public var joinNamespaces: [(flag: UInt64, path: String)]
+    public var hostname: String?
+    public var domainname: String?
+    public var rootPropagation: UInt
+    public var mounts: [MountStep]
+    public var devices: DevicePlan
+    public var maskedPaths: [String]
+    public var readonlyPaths: [String]
+    public var readonlyRoot: Bool
+    public var noPivot: Bool
+    public var sysctl: [(key: String, value: String)]
+    public var personality: UInt?
+    /// Text for /proc/self/timens_offsets when a time namespace with offsets is asked for.
+    public var timeOffsets: String?
+    public var newTimeNamespace: Bool
+    public var bringUpLoopback: Bool
+    public var process: ProcessPlan
+}
+
+public struct UserNamespacePlan: Sendable, Equatable {
+    public var uids: [IDMapping]
+    public var gids: [IDMapping]
+    public var denySetgroups: Bool
+}
+
+public struct ProcessPlan: Sendable, Equatable {
+    public var args: [String]
+    public var env: [String]
+    public var cwd: String
+    public var uid: UInt32
+    public var gid: UInt32
+    public var additionalGids: [UInt32]
+    /// setgroups(2) is not allowed (unprivileged single mapping): leave the groups as they are.
+    public var keepGroups: Bool
+    public var umask: UInt32?
+    public var noNewPrivileges: Bool
+    public var oomScoreAdj: Int?
+    /// How many fds after stdio pass into the container (`--preserve-fds`).
+    public var preserveFDs: Int
+    /// The PATH used to find args[0] inside the container.
+    public var searchPath: String
+}
+
+/// One entry of `mounts[]`, resolved: what to mount, where (inside the rootfs), and how.
+public struct MountStep: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        case bind, proc, sysfs, cgroup, devpts, other
+    }
+    public var kind: Kind
+    public var source: String
+    /// Absolute path inside the container (resolved against the rootfs at mount time).
+    public var destination: String
+    public var fsType: String
+    public var flags: UInt
+    public var propagation: [UInt]
+    public var data: String
+    /// `mounts[N]`, for error messages.
+    public var specPath: String
+    /// Rootless without its own network namespace cannot mount sysfs: bind the host's /sys.
+    public var fallbackToHostBind: Bool
+}
+
+public struct DevicePlan: Sendable, Equatable {
+    public struct Node: Sendable, Equatable {
+        public var path: String
+        public var type: UInt32   // S_IFCHR, S_IFBLK or S_IFIFO
+        public var major: Int64
+        public var minor: Int64
+        public var mode: UInt32
+        public var uid: UInt32
+        public var gid: UInt32
+    }
+    /// False when /dev is bind-mounted from elsewhere: then it is left as it is.
+    public var populate: Bool
+    /// mknod when privileged; otherwise bind-mount each node from the host.
+    public var useMknod: Bool
+    public var nodes: [Node]
+}

@@ -1,0 +1,223 @@
+import CShim
+import Glibc
+import Rootless
+
+/// Turns a validated Spec into the ContainerPlan the child executes. Every decision that
+/// depends on who we are (Identity) is taken here, once, with errors that name the field.
+public struct PlanCompiler {
+    public var identity: Identity
+    public var bundle: String
+    public var id: String
+    public var noPivot = false
+    public var preserveFDs = 0
+
+    public init(identity: Identity, bundle: String, id: String) {
+        self.identity = identity
+        self.bundle = bundle
+        self.id = id
+    }
+
+    static let namespaceFlags: [NamespaceKind: UInt64] = [
+        .pid: CSHIM_CLONE_NEWPID, .network: CSHIM_CLONE_NEWNET, .mount: CSHIM_CLONE_NEWNS,
+        .ipc: CSHIM_CLONE_NEWIPC, .uts: CSHIM_CLONE_NEWUTS, .user: CSHIM_CLONE_NEWUSER,
+        .cgroup: CSHIM_CLONE_NEWCGROUP, .time: CSHIM_CLONE_NEWTIME,
+    ]
+
+    public func compile(_ spec: Spec) throws -> ContainerPlan {
+        guard let process = spec.process else { throw RuntimeError(path: "process", "is required to create a container") }
+        let linux = spec.linux ?? Spec.Linux()
+        let rootfs = try resolveRootfs(spec.root.path)
+
+        var created = Set<NamespaceKind>()
+        var joined: [(flag: UInt64, path: String)] = []
+        for (i, ns) in linux.namespaces.enumerated() {
+            if let path = ns.path, !path.isEmpty {
+                if ns.type == .user {
+                    throw RuntimeError(path: "linux.namespaces[\(i)].path", "joining an existing user namespace is not supported yet")
+                }
+                joined.append((PlanCompiler.namespaceFlags[ns.type]!, path))
+            } else {
+                created.insert(ns.type)
+            }
+        }
+        if identity.needsOwnUserNamespace { created.insert(.user) }
+        if !created.contains(.mount) {
+            throw RuntimeError(path: "linux.namespaces", "a new mount namespace is required (add {\"type\": \"mount\"})")
+        }
+        var cloneFlags: UInt64 = 0
+        for kind in created where kind != .time { cloneFlags |= PlanCompiler.namespaceFlags[kind]! }
+
+        let userns = created.contains(.user) ? try userNamespace(linux) : nil
+        let processPlan = try compileProcess(process, userns: userns)
+
+        for (field, value) in [("hostname", spec.hostname), ("domainname", spec.domainname)] {
+            if let value, !value.isEmpty, !created.contains(.uts) && !joined.contains(where: { $0.flag == CSHIM_CLONE_NEWUTS }) {
+                throw RuntimeError(path: field, "setting it needs a new UTS namespace (linux.namespaces: uts)")
+            }
+        }
+        if linux.timeOffsets != nil && !created.contains(.time) {
+            throw RuntimeError(path: "linux.timeOffsets", "needs a new time namespace (linux.namespaces: time)")
+        }
+
+        let mounts = try spec.mounts.enumerated().map { try compileMount($1, index: $0, userns: userns, newNet: created.contains(.network)) }
+        let devBound = mounts.contains { $0.kind == .bind && $0.destination.trimmingSlashes() == "/dev" }
+        return ContainerPlan(
+            id: id, bundle: bundle, rootfs: rootfs, cloneFlags: cloneFlags, userNamespace: userns,
+            joinNamespaces: joined,
+            hostname: spec.hostname.flatMap { $0.isEmpty ? nil : $0 },
+            domainname: spec.domainname.flatMap { $0.isEmpty ? nil : $0 },
+            rootPropagation: try MountOptions.rootPropagation(linux.rootfsPropagation?.rawValue),
+            mounts: mounts,
+            devices: try devices(linux, populate: !devBound, mknod: identity.canCreateDevices && userns == nil),
+            maskedPaths: linux.maskedPaths, readonlyPaths: linux.readonlyPaths,
+            readonlyRoot: spec.root.readonly, noPivot: noPivot,
+            sysctl: linux.sysctl.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+            personality: linux.personality.map { $0.domain == .linux32 ? 0x0008 : 0x0000 },
+            timeOffsets: timeOffsetsText(linux.timeOffsets),
+            newTimeNamespace: created.contains(.time),
+            bringUpLoopback: created.contains(.network),
+            process: processPlan)
+    }
+
+    func resolveRootfs(_ path: String) throws -> String {
+        let full = path.hasPrefix("/") ? path : bundle + "/" + path
+        guard FileIO.isDirectory(full) else { throw RuntimeError(path: "root.path", "\(full) is not a directory") }
+        return full
+    }
+
+    /// The container's maps: as configured, or for an unprivileged caller its own id as root.
+    /// Wider ranges for an unprivileged caller need newuidmap, which is not wired in yet: say so
+    /// rather than silently map a single id.
+    func userNamespace(_ linux: Spec.Linux) throws -> UserNamespacePlan {
+        var uids = linux.uidMappings
+        var gids = linux.gidMappings
+        if identity.kind == .unprivileged {
+            if uids.isEmpty { uids = identity.selfUIDMapping }
+            if gids.isEmpty { gids = identity.selfGIDMapping }
+            for (field, ranges, own) in [("linux.uidMappings", uids, identity.uid), ("linux.gidMappings", gids, identity.gid)] {
+                if ranges.count != 1 || ranges[0].size != 1 || ranges[0].hostID != own {
+                    throw RuntimeError(path: field,
+                        "an unprivileged user can map only its own id (\(own)) one-to-one; subordinate ranges need newuidmap/newgidmap, not supported yet")
+                }
+            }
+            return UserNamespacePlan(uids: uids, gids: gids, denySetgroups: true)
+        }
+        if uids.isEmpty { throw RuntimeError(path: "linux.uidMappings", "required when a new user namespace is requested") }
+        if gids.isEmpty { throw RuntimeError(path: "linux.gidMappings", "required when a new user namespace is requested") }
+        return UserNamespacePlan(uids: uids, gids: gids, denySetgroups: false)
+    }
+
+    func compileProcess(_ process: Spec.Process, userns: UserNamespacePlan?) throws -> ProcessPlan {
+        if process.terminal {
+            throw RuntimeError(path: "process.terminal", "terminals are not supported yet; set it to false")
+        }
+        let user = process.user
+        if let userns {
+            if userns.uids.hostID(for: user.uid) == nil {
+                throw RuntimeError(path: "process.user.uid", "\(user.uid) is not mapped in the container's user namespace")
+            }
+            if userns.gids.hostID(for: user.gid) == nil {
+                throw RuntimeError(path: "process.user.gid", "\(user.gid) is not mapped in the container's user namespace")
+            }
+            if userns.denySetgroups && !user.additionalGids.isEmpty {
+                throw RuntimeError(path: "process.user.additionalGids",
+                    "supplementary groups cannot be set in a rootless user namespace (setgroups is denied)")
+            }
+            for (i, gid) in user.additionalGids.enumerated() where userns.gids.hostID(for: gid) == nil {
+                throw RuntimeError(path: "process.user.additionalGids[\(i)]", "\(gid) is not mapped in the container's user namespace")
+            }
+        }
+        let pathEntry = process.env.last { $0.hasPrefix("PATH=") }
+        return ProcessPlan(
+            args: process.args, env: process.env, cwd: process.cwd, uid: user.uid, gid: user.gid,
+            additionalGids: user.additionalGids, keepGroups: userns?.denySetgroups ?? false,
+            umask: user.umask, noNewPrivileges: process.noNewPrivileges, oomScoreAdj: process.oomScoreAdj,
+            preserveFDs: preserveFDs,
+            searchPath: pathEntry.map { String($0.dropFirst(5)) } ?? ExecutableLookup.defaultPath)
+    }
+
+    func compileMount(_ mount: Spec.Mount, index: Int, userns: UserNamespacePlan?, newNet: Bool) throws -> MountStep {
+        let path = "mounts[\(index)]"
+        guard mount.destination.hasPrefix("/") else {
+            throw RuntimeError(path: path + ".destination", "must be an absolute path, got \"\(mount.destination)\"")
+        }
+        var parsed = MountOptions.parse(mount.options)
+        let isBind = mount.type == "bind" || parsed.flags & UInt(MS_BIND) != 0
+        let kind: MountStep.Kind
+        switch mount.type {
+        case _ where isBind: kind = .bind
+        case "proc": kind = .proc
+        case "sysfs": kind = .sysfs
+        case "cgroup", "cgroup2": kind = .cgroup
+        case "devpts": kind = .devpts
+        case nil: throw RuntimeError(path: path + ".type", "is required unless options has bind or rbind")
+        default: kind = .other
+        }
+        var source = mount.source ?? mount.type ?? "none"
+        if kind == .bind {
+            guard let given = mount.source, !given.isEmpty else { throw RuntimeError(path: path + ".source", "is required for a bind mount") }
+            source = given.hasPrefix("/") ? given : bundle + "/" + given
+            if !FileIO.exists(source) { throw RuntimeError(path: path + ".source", "\(source) does not exist") }
+        }
+        if kind == .devpts, let userns {
+            // gid=5 (tty) is often not mapped in a rootless namespace; devpts then refuses to mount.
+            parsed.data.removeAll { option in
+                for (prefix, ranges) in [("gid=", userns.gids), ("uid=", userns.uids)] where option.hasPrefix(prefix) {
+                    if let id = UInt32(option.dropFirst(prefix.count)), ranges.hostID(for: id) == nil { return true }
+                }
+                return false
+            }
+        }
+        return MountStep(
+            kind: kind, source: source, destination: mount.destination, fsType: mount.type ?? "",
+            flags: parsed.flags, propagation: parsed.propagation, data: parsed.data.joined(separator: ","),
+            specPath: path, fallbackToHostBind: kind == .sysfs && !newNet && identity.kind != .root)
+    }
+
+    static let defaultDevices: [(String, Int64, Int64)] = [
+        ("/dev/null", 1, 3), ("/dev/zero", 1, 5), ("/dev/full", 1, 7),
+        ("/dev/random", 1, 8), ("/dev/urandom", 1, 9), ("/dev/tty", 5, 0),
+    ]
+
+    func devices(_ linux: Spec.Linux, populate: Bool, mknod: Bool) throws -> DevicePlan {
+        var nodes = PlanCompiler.defaultDevices.map {
+            DevicePlan.Node(path: $0.0, type: UInt32(S_IFCHR), major: $0.1, minor: $0.2, mode: 0o666, uid: 0, gid: 0)
+        }
+        for (i, device) in linux.devices.enumerated() {
+            let path = "linux.devices[\(i)]"
+            guard device.path.hasPrefix("/dev/") else { throw RuntimeError(path: path + ".path", "must be under /dev, got \"\(device.path)\"") }
+            let type: UInt32
+            switch device.type {
+            case .char, .unbuffered: type = UInt32(S_IFCHR)
+            case .block: type = UInt32(S_IFBLK)
+            case .fifo: type = UInt32(S_IFIFO)
+            }
+            if device.type != .fifo && (device.major == nil || device.minor == nil) {
+                throw RuntimeError(path: path, "major and minor are required for a \(device.type.rawValue) device")
+            }
+            if !mknod && !FileIO.exists(device.path) {
+                throw RuntimeError(path: path + ".path", "\(device.path) does not exist on the host to bind into a rootless container")
+            }
+            nodes.removeAll { $0.path == device.path }
+            nodes.append(DevicePlan.Node(path: device.path, type: type, major: device.major ?? 0, minor: device.minor ?? 0,
+                                         mode: (device.fileMode ?? 0o666) & 0o7777, uid: device.uid ?? 0, gid: device.gid ?? 0))
+        }
+        return DevicePlan(populate: populate, useMknod: mknod, nodes: nodes)
+    }
+
+    func timeOffsetsText(_ offsets: Spec.TimeOffsets?) -> String? {
+        guard let offsets else { return nil }
+        var text = ""
+        if let m = offsets.monotonic { text += "monotonic \(m.secs) \(m.nanosecs)\n" }
+        if let b = offsets.boottime { text += "boottime \(b.secs) \(b.nanosecs)\n" }
+        return text.isEmpty ? nil : text
+    }
+}
+
+extension String {
+    func trimmingSlashes() -> String {
+        var s = self
+        while s.count > 1 && s.hasSuffix("/") { s.removeLast() }
+        return s
+    }
+}

@@ -1,0 +1,69 @@
+import CShim
+import Glibc
+import Rootless
+
+/// The parent's side of `create`: one clone3 with every new namespace and CLONE_PIDFD, the id
+/// maps written while the child waits on the sync channel, then the child's verdict.
+public struct InitSpawner {
+    public struct Spawned {
+        public var pid: Int32
+        public var pidfd: Int32
+    }
+
+    public static func spawn(_ plan: ContainerPlan, fifo: Int32) throws -> Spawned {
+        let channel = try SyncChannel.make()
+        var pidfd: Int32 = -1
+        let pid = withUnsafeMutablePointer(to: &pidfd) { fdPointer -> Int in
+            var args = cshim_clone_args()
+            args.flags = plan.cloneFlags | CSHIM_CLONE_PIDFD
+            args.pidfd = UInt64(UInt(bitPattern: fdPointer))
+            args.exit_signal = UInt64(SIGCHLD)
+            return cshim_clone3(&args)
+        }
+        if pid < 0 {
+            let code = cshim_errno()
+            close(channel.parentEnd)
+            close(channel.childEnd)
+            throw RuntimeError(step: "clone3", "create namespaces", errno: code)
+        }
+        if pid == 0 {
+            close(channel.parentEnd)
+            ContainerInit(plan: plan, channel: channel.childEnd, fifo: fifo).run()
+        }
+        close(channel.childEnd)
+        defer { close(channel.parentEnd) }
+        let spawned = Spawned(pid: Int32(pid), pidfd: pidfd)
+        do {
+            if let userns = plan.userNamespace {
+                try IDMapWriter.write(pid: spawned.pid, uids: userns.uids, gids: userns.gids, denySetgroups: userns.denySetgroups)
+            }
+            SyncChannel.send(channel.parentEnd, .go)
+            switch SyncChannel.receive(channel.parentEnd) {
+            case .ready:
+                return spawned
+            case .error(let text):
+                throw RuntimeError(text)
+            default:
+                throw RuntimeError("container init exited during set-up")
+            }
+        } catch {
+            spawned.kill(SIGKILL)
+            spawned.reap()
+            throw error
+        }
+    }
+}
+
+extension InitSpawner.Spawned {
+    public func kill(_ signal: Int32) {
+        _ = cshim_pidfd_send_signal(pidfd, signal)
+    }
+
+    /// Waits for our child and returns its wait status.
+    @discardableResult
+    public func reap() -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && cshim_errno() == EINTR {}
+        return status
+    }
+}

@@ -1,0 +1,89 @@
+import CShim
+import Glibc
+import Rootless
+
+/// Makes the prepared rootfs the container's `/`, then applies what is expressed in
+/// container paths: masked and read-only paths, a read-only root.
+enum RootSwitch {
+    static func prepare(rootfs: String, propagation: UInt) throws {
+        if Glibc.mount(nil, "/", nil, propagation, nil) != 0 {
+            throw RuntimeError(path: "linux.rootfsPropagation", "set propagation of /", errno: cshim_errno())
+        }
+        // pivot_root needs the new root to be a mount point of its own.
+        if Glibc.mount(rootfs, rootfs, nil, UInt(MS_BIND | MS_REC), nil) != 0 {
+            throw RuntimeError(path: "root.path", "bind \(rootfs) on itself", errno: cshim_errno())
+        }
+    }
+
+    /// pivot_root(".", ".") stacks the old root on top of the new one, so no put_old
+    /// directory is needed inside the image; the old root is then detached from under us.
+    static func pivot(rootfs: String) throws {
+        let oldRoot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC)
+        let newRoot = open(rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC)
+        defer { close(oldRoot); close(newRoot) }
+        if oldRoot < 0 || newRoot < 0 { throw RuntimeError(step: "open", path: rootfs, "", errno: cshim_errno()) }
+        if fchdir(newRoot) != 0 { throw RuntimeError(step: "chdir", path: rootfs, "", errno: cshim_errno()) }
+        if cshim_pivot_root(".", ".") != 0 { throw RuntimeError(step: "pivot_root", path: rootfs, "", errno: cshim_errno()) }
+        if fchdir(oldRoot) != 0 { throw RuntimeError.system("chdir to old root") }
+        // Stop unmount events from reaching the host before detaching.
+        if Glibc.mount(nil, ".", nil, UInt(MS_SLAVE | MS_REC), nil) != 0 { throw RuntimeError.system("make old root slave") }
+        if umount2(".", Int32(MNT_DETACH)) != 0 { throw RuntimeError.system("detach old root") }
+        if chdir("/") != 0 { throw RuntimeError.system("chdir /") }
+    }
+
+    /// `--no-pivot`: move the rootfs over / and chroot; for file systems (ramfs) where
+    /// pivot_root is impossible. Less isolated: the old root stays reachable to root.
+    static func moveAndChroot(rootfs: String) throws {
+        if chdir(rootfs) != 0 { throw RuntimeError(step: "chdir", path: rootfs, "", errno: cshim_errno()) }
+        if Glibc.mount(rootfs, "/", nil, UInt(MS_MOVE), nil) != 0 {
+            throw RuntimeError(step: "move rootfs to /", path: rootfs, "", errno: cshim_errno())
+        }
+        if chroot(".") != 0 { throw RuntimeError.system("chroot") }
+        if chdir("/") != 0 { throw RuntimeError.system("chdir /") }
+    }
+
+    /// A masked file gets /dev/null over it, a masked directory an empty read-only tmpfs.
+    static func mask(_ paths: [String]) throws {
+        for (i, path) in paths.enumerated() {
+            let target = try PathResolver.resolve(rootfs: "/", path)
+            guard FileIO.exists(target) else { continue }
+            let rc = FileIO.isDirectory(target)
+                ? Glibc.mount("tmpfs", target, "tmpfs", UInt(MS_RDONLY), "size=0k")
+                : Glibc.mount("/dev/null", target, nil, UInt(MS_BIND), nil)
+            if rc != 0 { throw RuntimeError(path: "linux.maskedPaths[\(i)]", "mask \(path)", errno: cshim_errno()) }
+        }
+    }
+
+    static func makeReadonly(_ paths: [String]) throws {
+        for (i, path) in paths.enumerated() {
+            let target = try PathResolver.resolve(rootfs: "/", path)
+            guard FileIO.exists(target) else { continue }
+            if Glibc.mount(target, target, nil, UInt(MS_BIND | MS_REC), nil) != 0 || !remountReadonly(target) {
+                throw RuntimeError(path: "linux.readonlyPaths[\(i)]", "make \(path) read-only", errno: cshim_errno())
+            }
+        }
+    }
+
+    static func readonlyRoot() throws {
+        if !remountReadonly("/") { throw RuntimeError(path: "root.readonly", "remount / read-only", errno: cshim_errno()) }
+    }
+
+    static func remountReadonly(_ target: String) -> Bool {
+        let flags = UInt(MS_BIND | MS_REMOUNT | MS_RDONLY)
+        if Glibc.mount(nil, target, nil, flags, nil) == 0 { return true }
+        return cshim_errno() == EPERM && Glibc.mount(nil, target, nil, flags | MountExecutor.lockedFlags(target), nil) == 0
+    }
+
+    static func applySysctl(_ entries: [(key: String, value: String)]) throws {
+        for (key, value) in entries {
+            let path = "/proc/sys/" + key.replacingDots()
+            if !FileIO.writeKnob(path, value) {
+                throw RuntimeError(path: "linux.sysctl.\(key)", "write \(path)", errno: cshim_errno())
+            }
+        }
+    }
+}
+
+extension String {
+    func replacingDots() -> String { String(map { $0 == "." ? "/" : $0 }) }
+}

@@ -1,0 +1,75 @@
+/// Fields rsrun parses but does not act on yet.
+///
+/// The one table below is the single source of truth: `rsrun features` lists it and the
+/// create path warns about whatever a given config uses from it, so a user never believes a
+/// limit or a hook took effect when it did not. When support for a field lands, delete its
+/// row. Empty strings and empty lists count as absent, since they ask for nothing.
+public enum Unapplied {
+    /// JSON paths of fields present in this spec that rsrun parses but does not apply yet.
+    /// Per-element fields name the element (`mounts[2].uidMappings`).
+    public static func fields(in spec: Spec) -> [String] {
+        table.flatMap { $0.find(spec) }
+    }
+
+    /// Every field rsrun parses but does not apply yet; `[]` marks a per-element field.
+    public static let all: [String] = table.map(\.path)
+
+    private static let table: [Row] = [
+        Row("process.terminal") { $0.process?.terminal == true },
+        Row("process.consoleSize") { $0.process?.consoleSize != nil },
+        Row("process.user.username") { isSet($0.process?.user.username) },
+        Row("process.commandLine") { isSet($0.process?.commandLine) },
+        Row("process.capabilities") { $0.process?.capabilities != nil },
+        Row("process.rlimits") { !($0.process?.rlimits.isEmpty ?? true) },
+        Row("process.apparmorProfile") { isSet($0.process?.apparmorProfile) },
+        Row("process.selinuxLabel") { isSet($0.process?.selinuxLabel) },
+        Row("process.ioPriority") { $0.process?.ioPriority != nil },
+        Row("process.scheduler") { $0.process?.scheduler != nil },
+        Row("process.execCPUAffinity") { $0.process?.execCPUAffinity != nil },
+        Row(each: "mounts", "uidMappings") { spec in spec.mounts.map { !$0.uidMappings.isEmpty } },
+        Row(each: "mounts", "gidMappings") { spec in spec.mounts.map { !$0.gidMappings.isEmpty } },
+        Row("hooks.prestart") { !($0.hooks?.prestart.isEmpty ?? true) },
+        Row("hooks.createRuntime") { !($0.hooks?.createRuntime.isEmpty ?? true) },
+        Row("hooks.createContainer") { !($0.hooks?.createContainer.isEmpty ?? true) },
+        Row("hooks.startContainer") { !($0.hooks?.startContainer.isEmpty ?? true) },
+        Row("hooks.poststart") { !($0.hooks?.poststart.isEmpty ?? true) },
+        Row("hooks.poststop") { !($0.hooks?.poststop.isEmpty ?? true) },
+        Row("linux.cgroupsPath") { isSet($0.linux?.cgroupsPath) },
+        Row("linux.resources.devices") { !($0.linux?.resources?.devices.isEmpty ?? true) },
+        Row("linux.resources.memory") { $0.linux?.resources?.memory != nil },
+        Row("linux.resources.cpu") { $0.linux?.resources?.cpu != nil },
+        Row("linux.resources.blockIO") { $0.linux?.resources?.blockIO != nil },
+        Row("linux.resources.hugepageLimits") { !($0.linux?.resources?.hugepageLimits.isEmpty ?? true) },
+        Row("linux.resources.network") { $0.linux?.resources?.network != nil },
+        Row("linux.resources.pids") { $0.linux?.resources?.pids != nil },
+        Row("linux.resources.rdma") { !($0.linux?.resources?.rdma.isEmpty ?? true) },
+        Row("linux.resources.unified") { !($0.linux?.resources?.unified.isEmpty ?? true) },
+        Row("linux.seccomp") { $0.linux?.seccomp != nil },
+        Row("linux.mountLabel") { isSet($0.linux?.mountLabel) },
+        Row("linux.intelRdt") { $0.linux?.intelRdt != nil },
+        Row("linux.memoryPolicy") { $0.linux?.memoryPolicy != nil },
+        Row("linux.netDevices") { !($0.linux?.netDevices.isEmpty ?? true) },
+    ]
+
+    private static func isSet(_ text: String?) -> Bool {
+        !(text?.isEmpty ?? true)
+    }
+
+    private struct Row: Sendable {
+        let path: String
+        let find: @Sendable (Spec) -> [String]
+
+        init(_ path: String, present: @escaping @Sendable (Spec) -> Bool) {
+            self.path = path
+            self.find = { present($0) ? [path] : [] }
+        }
+
+        /// A field of each element of a list: `used` says, per element, whether it is set.
+        init(each list: String, _ field: String, used: @escaping @Sendable (Spec) -> [Bool]) {
+            self.path = "\(list)[].\(field)"
+            self.find = { spec in
+                used(spec).enumerated().compactMap { $0.element ? "\(list)[\($0.offset)].\(field)" : nil }
+            }
+        }
+    }
+}

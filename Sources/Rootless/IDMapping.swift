@@ -1,0 +1,31 @@
+/// One line of a uid_map or gid_map: `size` ids starting at `containerID` inside the
+/// namespace map to ids starting at `hostID` outside it.
+public struct IDMapping: Sendable, Equatable {
+    public var containerID: UInt32
+    public var hostID: UInt32
+    public var size: UInt32
+
+    public init(containerID: UInt32, hostID: UInt32, size: UInt32) {
+        self.containerID = containerID
+        self.hostID = hostID
+        self.size = size
+    }
+
+    /// The host id that `id` inside the namespace maps to, if any.
+    public func hostID(for id: UInt32) -> UInt32? {
+        guard id >= containerID, UInt64(id) < UInt64(containerID) + UInt64(size) else { return nil }
+        return hostID + (id - containerID)
+    }
+}
+
+extension Array where Element == IDMapping {
+    /// The text the kernel expects in /proc/<pid>/uid_map: one "inside outside count" line per range.
+    public var mapFileText: String {
+        map { "\($0.containerID) \($0.hostID) \($0.size)\n" }.joined()
+    }
+
+    public func hostID(for id: UInt32) -> UInt32? {
+        for range in self { if let host = range.hostID(for: id) { return host } }
+        return nil
+    }
+}

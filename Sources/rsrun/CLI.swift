@@ -1,0 +1,117 @@
+import Core
+import Glibc
+import Rootless
+
+struct CLI {
+    static let version = "0.1.0"
+    static let specVersion = "1.2.0"
+
+    var logger = Logger()
+    var stateRoot: String?
+    var rootless = Identity.Override.auto
+    /// "verb id" for the error prefix, filled in as soon as they are known.
+    var context = ""
+
+    static let globalFlags = FlagTable([
+        (["--root"], true), (["--log"], true), (["--log-format"], true), (["--debug"], false),
+        (["--systemd-cgroup"], false), (["--rootless"], true), (["--help", "-h"], false), (["--version", "-v"], false),
+        (["--criu"], true),
+    ])
+
+    mutating func main(_ args: [String]) throws -> Int32 {
+        let (flags, _, rest) = try CLI.globalFlags.parse(args[...], stopAtFirstPositional: true)
+        if let format = flags["--log-format"] {
+            guard let parsed = Logger.Format(rawValue: format) else {
+                throw RuntimeError(path: "--log-format", "must be text or json, got \"\(format)\"")
+            }
+            logger.format = parsed
+        }
+        logger.path = flags["--log"]
+        logger.debug = flags.isSet("--debug")
+        stateRoot = flags["--root"]
+        if let value = flags["--rootless"] {
+            guard let parsed = Identity.Override(rawValue: value) else {
+                throw RuntimeError(path: "--rootless", "must be auto, true or false, got \"\(value)\"")
+            }
+            rootless = parsed
+        }
+        if flags.isSet("--version") { printVersion(); return 0 }
+        guard let verb = rest.first else {
+            if flags.isSet("--help") { Output.out(CLI.usage); return 0 }
+            throw RuntimeError("no command given; see rsrun --help")
+        }
+        context = verb
+        let verbArgs = rest.dropFirst()
+        switch verb {
+        case "create": return try create(verbArgs)
+        case "start": return try start(verbArgs)
+        case "run": return try run(verbArgs)
+        case "state": return try state(verbArgs)
+        case "kill": return try kill(verbArgs)
+        case "delete": return try delete(verbArgs)
+        case "list": return try list(verbArgs)
+        case "spec": return try spec(verbArgs)
+        case "help": Output.out(CLI.usage); return 0
+        case "version": printVersion(); return 0
+        default:
+            context = ""
+            throw RuntimeError("unknown command \"\(verb)\"; see rsrun --help")
+        }
+    }
+
+    /// Built once per verb that needs state: who we are and where containers live.
+    func runtime() throws -> Runtime {
+        let identity = Identity.detect(override: rootless)
+        let xdg = getenv("XDG_RUNTIME_DIR").map { String(cString: $0) }
+        let root = try StateRoot.resolve(explicit: stateRoot, identity: identity, xdgRuntimeDir: xdg)
+        logger.debugMessage("identity \(identity.kind.rawValue) uid=\(identity.uid) rootless=\(identity.rootless) root=\(root)")
+        return Runtime(identity: identity, store: StateStore(root: root))
+    }
+
+    /// Exactly one positional, the container id; names the verb+id in later errors.
+    mutating func singleID(_ positionals: [String], extra: Int = 0) throws -> String {
+        guard let id = positionals.first else { throw RuntimeError("container id is required") }
+        if positionals.count > 1 + extra {
+            throw RuntimeError("unexpected argument \"\(positionals[1 + extra])\"")
+        }
+        context += " " + id
+        return id
+    }
+
+    func fail(_ error: RuntimeError) -> Int32 {
+        let line = context.isEmpty ? "\(error)" : "\(context): \(error)"
+        Output.err("rsrun: " + line)
+        logger.error(line)
+        return 1
+    }
+
+    func printVersion() {
+        Output.out("rsrun version \(CLI.version)\nspec: \(CLI.specVersion)")
+    }
+
+    static let usage = """
+        rsrun: a small, fast, rootless-first OCI container runtime
+
+        Usage: rsrun [global options] <command> [command options] <container-id>
+
+        Commands:
+          create   create a container from a bundle (-b DIR); it waits for start
+          start    start the process of a created container
+          run      create and start a container; waits unless -d
+          state    print the OCI state of a container as JSON
+          kill     send a signal (default TERM) to a container's init
+          delete   delete a stopped or created container (-f kills a running one)
+          list     list containers (-q ids only, --format table|json)
+          spec     write a default config.json (--rootless for an unprivileged user)
+          help     show this text
+
+        Global options:
+          --root DIR            state directory (default /run/rsrun, or $XDG_RUNTIME_DIR/rsrun rootless)
+          --log FILE            also write errors and warnings to FILE
+          --log-format FORMAT   text or json
+          --debug               print debug messages
+          --systemd-cgroup      accepted for compatibility (the systemd driver is not wired in yet)
+          --rootless VALUE      auto, true or false
+          --version, -v         print the version
+        """
+}

@@ -1,0 +1,67 @@
+import Core
+import Glibc
+import Rootless
+
+extension CLI {
+    static let createFlags: [(names: [String], takesValue: Bool)] = [
+        (["--bundle", "-b"], true), (["--pid-file"], true), (["--console-socket"], true),
+        (["--no-pivot"], false), (["--no-new-keyring"], false), (["--preserve-fds"], true),
+    ]
+
+    func createOptions(_ flags: [String: String]) throws -> CreateOptions {
+        var options = CreateOptions(bundle: flags["--bundle"] ?? ".")
+        options.pidFile = flags["--pid-file"]
+        options.consoleSocket = flags["--console-socket"]
+        options.noPivot = flags.isSet("--no-pivot")
+        options.noNewKeyring = flags.isSet("--no-new-keyring")
+        if let n = flags["--preserve-fds"] {
+            guard let count = Int(n), count >= 0 else { throw RuntimeError(path: "--preserve-fds", "expected a number, got \"\(n)\"") }
+            options.preserveFDs = count
+        }
+        return options
+    }
+
+    mutating func create(_ args: ArraySlice<String>) throws -> Int32 {
+        let (flags, positionals, _) = try FlagTable(CLI.createFlags).parse(args)
+        let id = try singleID(positionals)
+        let runtime = try runtime()
+        let created = try runtime.create(id, try createOptions(flags))
+        reportUnapplied(created.record.bundle)
+        return 0
+    }
+
+    mutating func run(_ args: ArraySlice<String>) throws -> Int32 {
+        let (flags, positionals, _) = try FlagTable(CLI.createFlags + [(["--detach", "-d"], false), (["--keep"], false)]).parse(args)
+        let id = try singleID(positionals)
+        return try runtime().run(id, try createOptions(flags), detach: flags.isSet("--detach"))
+    }
+
+    mutating func start(_ args: ArraySlice<String>) throws -> Int32 {
+        let (_, positionals, _) = try FlagTable([]).parse(args)
+        try runtime().start(try singleID(positionals))
+        return 0
+    }
+
+    mutating func kill(_ args: ArraySlice<String>) throws -> Int32 {
+        let (_, positionals, _) = try FlagTable([(["--all", "-a"], false)]).parse(args)
+        let id = try singleID(positionals, extra: 1)
+        let signal = try Signals.parse(positionals.count > 1 ? positionals[1] : "TERM")
+        try runtime().kill(id, signal: signal)
+        return 0
+    }
+
+    mutating func delete(_ args: ArraySlice<String>) throws -> Int32 {
+        let (flags, positionals, _) = try FlagTable([(["--force", "-f"], false)]).parse(args)
+        try runtime().delete(try singleID(positionals), force: flags.isSet("--force"))
+        return 0
+    }
+
+    /// Fields that are parsed but not applied yet are never dropped silently: they go to the
+    /// log as a warning (and to stderr with --debug), without failing the create.
+    func reportUnapplied(_ bundle: String) {
+        guard logger.path != nil || logger.debug else { return }
+        guard let bytes = FileIO.read(bundle + "/config.json"), let spec = try? Spec.parse(bytes) else { return }
+        let fields = Unapplied.fields(in: spec)
+        if !fields.isEmpty { logger.warning("not applied yet: " + fields.joined(separator: ", ")) }
+    }
+}

@@ -1,0 +1,86 @@
+import Core
+import Glibc
+import Rootless
+
+extension CLI {
+    mutating func state(_ args: ArraySlice<String>) throws -> Int32 {
+        let (_, positionals, _) = try FlagTable([]).parse(args)
+        let id = try singleID(positionals)
+        let runtime = try runtime()
+        let (record, status) = try runtime.inspect(id)
+        guard let record else {
+            // Still being created: only what the directory itself tells.
+            Output.out(JSONValue.object(JSONObject([
+                ("ociVersion", .string(CLI.specVersion)), ("id", .string(id)), ("pid", .int(0)),
+                ("status", .string(status.rawValue)), ("bundle", .string("")),
+            ])).serialized(pretty: true))
+            return 0
+        }
+        Output.out(record.ociState(status: status).serialized(pretty: true))
+        return 0
+    }
+
+    mutating func list(_ args: ArraySlice<String>) throws -> Int32 {
+        let (flags, _, _) = try FlagTable([(["--quiet", "-q"], false), (["--format", "-f"], true)]).parse(args)
+        let format = flags["--format"] ?? "table"
+        guard format == "table" || format == "json" else {
+            throw RuntimeError(path: "--format", "must be table or json, got \"\(format)\"")
+        }
+        let runtime = try runtime()
+        var rows: [(record: ContainerRecord, status: ContainerStatus, owner: String)] = []
+        for id in runtime.store.ids() {
+            guard let record = try? runtime.store.record(id) else { continue }
+            rows.append((record, runtime.store.status(of: record), userName(record.ownerUID)))
+        }
+        if flags.isSet("--quiet") {
+            for row in rows { Output.out(row.record.id) }
+        } else if format == "json" {
+            let items: [JSONValue] = rows.map { row in
+                guard case .object(var object) = row.record.ociState(status: row.status) else { return .null }
+                object["owner"] = .string(row.owner)
+                return .object(object)
+            }
+            Output.out(JSONValue.array(items).serialized())
+        } else {
+            var table = [["ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"]]
+            for row in rows {
+                let pid = row.status == .stopped ? 0 : row.record.pid
+                table.append([row.record.id, "\(pid)", row.status.rawValue, row.record.bundle, row.record.created, row.owner])
+            }
+            Output.out(CLI.columns(table))
+        }
+        return 0
+    }
+
+    func userName(_ uid: UInt32) -> String {
+        guard let entry = getpwuid(uid), let name = entry.pointee.pw_name else { return "#\(uid)" }
+        return String(cString: name)
+    }
+
+    /// Left-aligned columns, at least three spaces apart, like runc's tabwriter output.
+    static func columns(_ rows: [[String]]) -> String {
+        var widths = [Int](repeating: 0, count: rows.first?.count ?? 0)
+        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+        return rows.map { row in
+            row.enumerated().map { i, cell in
+                i == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[i] - cell.count + 3)
+            }.joined()
+        }.joined(separator: "\n")
+    }
+
+    mutating func spec(_ args: ArraySlice<String>) throws -> Int32 {
+        let (flags, positionals, _) = try FlagTable([(["--rootless"], false), (["--bundle", "-b"], true)]).parse(args)
+        if let extra = positionals.first { throw RuntimeError("unexpected argument \"\(extra)\"") }
+        let dir = flags["--bundle"] ?? "."
+        let path = dir + "/config.json"
+        if FileIO.exists(path) { throw RuntimeError(path: path, "already exists; remove it first") }
+        let json = DefaultSpec.json(rootless: flags.isSet("--rootless"), uid: UInt32(geteuid()), gid: UInt32(getegid()))
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        if fd < 0 { throw RuntimeError.system("write", path: path) }
+        defer { close(fd) }
+        if !FileIO.writeAll(fd: fd, Array((json.serialized(pretty: true) + "\n").utf8)) {
+            throw RuntimeError.system("write", path: path)
+        }
+        return 0
+    }
+}
