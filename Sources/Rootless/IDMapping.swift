@@ -29,3 +29,14 @@ extension Array where Element == IDMapping {
         return nil
     }
 }
+
+extension IDMapping {
+    /// Parses a /proc/<pid>/uid_map or gid_map.
+    public static func read(mapFile path: String) -> [IDMapping]? {
+        guard let text = FileIO.readText(path) else { return nil }
+        return text.split(separator: "\n").compactMap { line in
+            let f = line.split(separator: " ", omittingEmptySubsequences: true).compactMap { UInt32($0) }
+            return f.count == 3 ? IDMapping(containerID: f[0], hostID: f[1], size: f[2]) : nil
+        }
+    }
+}

@@ -27,13 +27,17 @@ public struct Identity: Sendable, Equatable {
     /// Rootless policy: cgroups are not assumed writable, errors there may be ignored.
     /// Detected from `kind`, overridable with `--rootless`.
     public let rootless: Bool
+    /// False when setgroups(2) is denied to us and so to every namespace we create
+    /// (`unshare -r` writes "deny"; the kernel passes it down to child namespaces).
+    public let canSetGroups: Bool
 
-    public init(kind: Kind, uid: UInt32, gid: UInt32, sessionUID: UInt32, rootless: Bool) {
+    public init(kind: Kind, uid: UInt32, gid: UInt32, sessionUID: UInt32, rootless: Bool, canSetGroups: Bool = true) {
         self.kind = kind
         self.uid = uid
         self.gid = gid
         self.sessionUID = sessionUID
         self.rootless = rootless
+        self.canSetGroups = canSetGroups
     }
 
     /// The initial user namespace's inode is fixed by the kernel (PROC_USER_INIT_INO).
@@ -58,7 +62,10 @@ public struct Identity: Sendable, Equatable {
         case .yes: rootless = true
         case .no: rootless = false
         }
-        return Identity(kind: kind, uid: uid, gid: gid, sessionUID: session, rootless: rootless)
+        let setgroups = kind == .rootInUserNamespace
+            ? FileIO.readText("/proc/self/setgroups").map { $0.hasPrefix("allow") } ?? true
+            : kind == .root
+        return Identity(kind: kind, uid: uid, gid: gid, sessionUID: session, rootless: rootless, canSetGroups: setgroups)
     }
 
     public static func inInitialUserNamespace() -> Bool {
@@ -69,13 +76,16 @@ public struct Identity: Sendable, Equatable {
 
     /// What `id` inside our user namespace is in the parent namespace (first matching range).
     static func outerID(of id: UInt32) -> UInt32? {
-        guard let text = FileIO.readText("/proc/self/uid_map") else { return nil }
-        for line in text.split(separator: "\n") {
-            let f = line.split(separator: " ", omittingEmptySubsequences: true).compactMap { UInt32($0) }
-            guard f.count == 3 else { continue }
-            if let host = IDMapping(containerID: f[0], hostID: f[1], size: f[2]).hostID(for: id) { return host }
-        }
-        return nil
+        IDMapping.read(mapFile: "/proc/self/uid_map")?.hostID(for: id)
+    }
+
+    /// The uid and gid ranges that exist where we run, or nil when every id does (real root).
+    /// A container without a user namespace of its own can only use these ids.
+    public func ownMappings() -> (uids: [IDMapping], gids: [IDMapping])? {
+        guard kind == .rootInUserNamespace,
+              let uids = IDMapping.read(mapFile: "/proc/self/uid_map"),
+              let gids = IDMapping.read(mapFile: "/proc/self/gid_map") else { return nil }
+        return (uids, gids)
     }
 
     /// An unprivileged user cannot create mount, pid or other namespaces on its own:

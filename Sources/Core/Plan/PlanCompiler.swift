@@ -48,7 +48,10 @@ public struct PlanCompiler {
         for kind in created where kind != .time { cloneFlags |= PlanCompiler.namespaceFlags[kind]! }
 
         let userns = created.contains(.user) ? try userNamespace(linux) : nil
-        let processPlan = try compileProcess(process, userns: userns)
+        // The ids the container can use: its own maps, or, without a user namespace of its
+        // own, those of the namespace rsrun runs in (nil: all of them).
+        let visible = userns.map { (uids: $0.uids, gids: $0.gids) } ?? identity.ownMappings()
+        let processPlan = try compileProcess(process, userns: userns, visible: visible)
 
         for (field, value) in [("hostname", spec.hostname), ("domainname", spec.domainname)] {
             if let value, !value.isEmpty, !created.contains(.uts) && !joined.contains(where: { $0.flag == CSHIM_CLONE_NEWUTS }) {
@@ -59,7 +62,7 @@ public struct PlanCompiler {
             throw RuntimeError(path: "linux.timeOffsets", "needs a new time namespace (linux.namespaces: time)")
         }
 
-        let mounts = try spec.mounts.enumerated().map { try compileMount($1, index: $0, userns: userns, newNet: created.contains(.network)) }
+        let mounts = try spec.mounts.enumerated().map { try compileMount($1, index: $0, visible: visible, newNet: created.contains(.network)) }
         let devBound = mounts.contains { $0.kind == .bind && $0.destination.trimmingSlashes() == "/dev" }
         return ContainerPlan(
             id: id, bundle: bundle, rootfs: rootfs, cloneFlags: cloneFlags, userNamespace: userns,
@@ -104,39 +107,42 @@ public struct PlanCompiler {
         }
         if uids.isEmpty { throw RuntimeError(path: "linux.uidMappings", "required when a new user namespace is requested") }
         if gids.isEmpty { throw RuntimeError(path: "linux.gidMappings", "required when a new user namespace is requested") }
-        return UserNamespacePlan(uids: uids, gids: gids, denySetgroups: false)
+        return UserNamespacePlan(uids: uids, gids: gids, denySetgroups: !identity.canSetGroups)
     }
 
-    func compileProcess(_ process: Spec.Process, userns: UserNamespacePlan?) throws -> ProcessPlan {
+    typealias Ranges = (uids: [IDMapping], gids: [IDMapping])
+
+    func compileProcess(_ process: Spec.Process, userns: UserNamespacePlan?, visible: Ranges?) throws -> ProcessPlan {
         if process.terminal {
             throw RuntimeError(path: "process.terminal", "terminals are not supported yet; set it to false")
         }
         let user = process.user
-        if let userns {
-            if userns.uids.hostID(for: user.uid) == nil {
+        if let visible {
+            if visible.uids.hostID(for: user.uid) == nil {
                 throw RuntimeError(path: "process.user.uid", "\(user.uid) is not mapped in the container's user namespace")
             }
-            if userns.gids.hostID(for: user.gid) == nil {
+            if visible.gids.hostID(for: user.gid) == nil {
                 throw RuntimeError(path: "process.user.gid", "\(user.gid) is not mapped in the container's user namespace")
             }
-            if userns.denySetgroups && !user.additionalGids.isEmpty {
-                throw RuntimeError(path: "process.user.additionalGids",
-                    "supplementary groups cannot be set in a rootless user namespace (setgroups is denied)")
-            }
-            for (i, gid) in user.additionalGids.enumerated() where userns.gids.hostID(for: gid) == nil {
+            for (i, gid) in user.additionalGids.enumerated() where visible.gids.hostID(for: gid) == nil {
                 throw RuntimeError(path: "process.user.additionalGids[\(i)]", "\(gid) is not mapped in the container's user namespace")
             }
+        }
+        let keepGroups = userns?.denySetgroups == true || !identity.canSetGroups
+        if keepGroups && !user.additionalGids.isEmpty {
+            throw RuntimeError(path: "process.user.additionalGids",
+                "supplementary groups cannot be set here: setgroups is denied in this user namespace")
         }
         let pathEntry = process.env.last { $0.hasPrefix("PATH=") }
         return ProcessPlan(
             args: process.args, env: process.env, cwd: process.cwd, uid: user.uid, gid: user.gid,
-            additionalGids: user.additionalGids, keepGroups: userns?.denySetgroups ?? false,
+            additionalGids: user.additionalGids, keepGroups: keepGroups,
             umask: user.umask, noNewPrivileges: process.noNewPrivileges, oomScoreAdj: process.oomScoreAdj,
             preserveFDs: preserveFDs,
             searchPath: pathEntry.map { String($0.dropFirst(5)) } ?? ExecutableLookup.defaultPath)
     }
 
-    func compileMount(_ mount: Spec.Mount, index: Int, userns: UserNamespacePlan?, newNet: Bool) throws -> MountStep {
+    func compileMount(_ mount: Spec.Mount, index: Int, visible: Ranges?, newNet: Bool) throws -> MountStep {
         let path = "mounts[\(index)]"
         guard mount.destination.hasPrefix("/") else {
             throw RuntimeError(path: path + ".destination", "must be an absolute path, got \"\(mount.destination)\"")
@@ -159,10 +165,10 @@ public struct PlanCompiler {
             source = given.hasPrefix("/") ? given : bundle + "/" + given
             if !FileIO.exists(source) { throw RuntimeError(path: path + ".source", "\(source) does not exist") }
         }
-        if kind == .devpts, let userns {
+        if kind == .devpts, let visible {
             // gid=5 (tty) is often not mapped in a rootless namespace; devpts then refuses to mount.
             parsed.data.removeAll { option in
-                for (prefix, ranges) in [("gid=", userns.gids), ("uid=", userns.uids)] where option.hasPrefix(prefix) {
+                for (prefix, ranges) in [("gid=", visible.gids), ("uid=", visible.uids)] where option.hasPrefix(prefix) {
                     if let id = UInt32(option.dropFirst(prefix.count)), ranges.hostID(for: id) == nil { return true }
                 }
                 return false

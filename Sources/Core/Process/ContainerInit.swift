@@ -26,6 +26,7 @@ struct ContainerInit {
     }
 
     func setUp() throws {
+        closeInheritedFDs()
         // Signals `run` blocked to forward them must not stay blocked in the container.
         var empty = sigset_t()
         _ = cshim_sigemptyset(&empty)
@@ -77,6 +78,21 @@ struct ContainerInit {
             throw RuntimeError(path: "linux.personality", "personality", errno: cshim_errno())
         }
         try enterWorkingDirectory()
+    }
+
+    /// We are a copy of `create`: its open files (the state lock above all, whose flock would
+    /// otherwise live on in the container) are closed, except stdio, the fds passed with
+    /// --preserve-fds, and our two channels.
+    func closeInheritedFDs() {
+        let first = UInt32(3 + plan.process.preserveFDs)
+        var keep = [UInt32(channel), UInt32(fifo)].filter { $0 >= first }.sorted()
+        keep.append(UInt32.max)
+        var low = first
+        for fd in keep {
+            if fd > low { _ = cshim_close_range(low, fd - 1, 0) }
+            if fd == UInt32.max { break }
+            low = fd + 1
+        }
     }
 
     /// runc creates a missing cwd; images often name one that only exists at run time.
