@@ -40,11 +40,12 @@ set +e
 # A demo must never hang: give up after a minute.
 as_user timeout --kill-after=5 60 "$work/rsrun" run -b "$work/bundle" "$id"
 status=$?
-[[ $status -ne 124 ]] || echo "demo.sh: rsrun did not finish within 60 s" >&2
 set -e
 if [[ $status -eq 0 ]]; then
     rm -rf "$work"
 else
+    [[ $status -ne 124 && $status -ne 137 ]] || echo "demo.sh: rsrun did not finish within 60 s" >&2
+    as_user timeout --kill-after=5 10 "$work/rsrun" delete --force "$id" >/dev/null 2>&1 || true
     echo "demo.sh: rsrun exited with $status (bundle kept in $work)" >&2
 fi
 exit "$status"

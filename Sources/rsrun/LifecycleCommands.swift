@@ -26,14 +26,14 @@ extension CLI {
         let id = try singleID(positionals)
         let runtime = try runtime()
         let created = try runtime.create(id, try createOptions(flags))
-        reportUnapplied(created.record.bundle)
+        reportUnapplied(created.unapplied)
         return 0
     }
 
     mutating func run(_ args: ArraySlice<String>) throws -> Int32 {
         let (flags, positionals, _) = try FlagTable(CLI.createFlags + [(["--detach", "-d"], false), (["--keep"], false)]).parse(args)
         let id = try singleID(positionals)
-        return try runtime().run(id, try createOptions(flags), detach: flags.isSet("--detach"))
+        return try runtime().run(id, try createOptions(flags), detach: flags.isSet("--detach")) { reportUnapplied($0.unapplied) }
     }
 
     mutating func start(_ args: ArraySlice<String>) throws -> Int32 {
@@ -58,10 +58,7 @@ extension CLI {
 
     /// Fields that are parsed but not applied yet are never dropped silently: they go to the
     /// log as a warning (and to stderr with --debug), without failing the create.
-    func reportUnapplied(_ bundle: String) {
-        guard logger.path != nil || logger.debug else { return }
-        guard let bytes = FileIO.read(bundle + "/config.json"), let spec = try? Spec.parse(bytes) else { return }
-        let fields = Unapplied.fields(in: spec)
+    func reportUnapplied(_ fields: [String]) {
         if !fields.isEmpty { logger.warning("not applied yet: " + fields.joined(separator: ", ")) }
     }
 }

@@ -441,7 +441,10 @@ func expectValidState(
     } else if status == "stopped" {
         #expect(pid == nil || pid == 0, "pid of a stopped container: \(state)", sourceLocation: sourceLocation)
     }
-    let realBundle = (try? FileManager.default.destinationOfSymbolicLink(atPath: bundle)) ?? bundle
+    let realBundle = realpath(bundle, nil).map { pointer in
+        defer { free(pointer) }
+        return String(cString: pointer)
+    } ?? bundle
     let reportedBundle = state["bundle"] as? String
     #expect(reportedBundle?.hasPrefix("/") == true, "bundle: \(state)", sourceLocation: sourceLocation)
     #expect(

@@ -19,6 +19,8 @@ public struct CreatedContainer {
     public var spawned: InitSpawner.Spawned
     public var fifo: Int32
     public var lock: ContainerLock
+    /// Fields of this config that are parsed but not applied yet (see Unapplied).
+    public var unapplied: [String]
 }
 
 extension Runtime {
@@ -65,7 +67,7 @@ extension Runtime {
             if let pidFile = options.pidFile {
                 try FileIO.writeAtomically(StateRoot.absolute(pidFile), Array("\(child.pid)".utf8), mode: 0o644)
             }
-            return CreatedContainer(record: record, spawned: child, fifo: fifo, lock: lock)
+            return CreatedContainer(record: record, spawned: child, fifo: fifo, lock: lock, unapplied: Unapplied.fields(in: spec))
         } catch {
             if let spawned {
                 spawned.kill(SIGKILL)

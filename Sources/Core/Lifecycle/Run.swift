@@ -11,7 +11,7 @@ extension Runtime {
 
     /// create + start; in the foreground, wait with signals forwarded and return the exit
     /// code (128+N for signal N), removing the container afterwards as runc does.
-    public func run(_ id: String, _ options: CreateOptions, detach: Bool) throws -> Int32 {
+    public func run(_ id: String, _ options: CreateOptions, detach: Bool, onCreated: (CreatedContainer) -> Void = { _ in }) throws -> Int32 {
         var mask = sigset_t()
         _ = cshim_sigemptyset(&mask)
         if !detach {
@@ -20,6 +20,7 @@ extension Runtime {
             _ = cshim_sigprocmask(SIG_BLOCK, &mask, nil)
         }
         let created = try create(id, options)
+        onCreated(created)
         let fifoPath = store.fifoPath(id)
         unlink(fifoPath)
         let released = FileIO.writeAll(fd: created.fifo, [0])

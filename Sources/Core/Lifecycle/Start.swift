@@ -8,9 +8,8 @@ extension Runtime {
         try ContainerID.validate(id)
         let lock = try store.lock(id)
         defer { withExtendedLifetime(lock) {} }
-        let record = try store.record(id)
-        let status = store.status(of: record)
-        guard status == .created, let record else {
+        let status = store.status(of: try store.record(id))
+        guard status == .created else {
             throw RuntimeError("cannot start a container that is \(status.rawValue)")
         }
         let fifoPath = store.fifoPath(id)
@@ -22,6 +21,5 @@ extension Runtime {
         defer { close(fd) }
         if !FileIO.writeAll(fd: fd, [0]) { throw RuntimeError.system("write exec fifo", path: fifoPath) }
         unlink(fifoPath)
-        _ = record
     }
 }
