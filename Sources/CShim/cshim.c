@@ -12,6 +12,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+int cshim_mount_setattr(int dfd, const char *path, unsigned int flags, struct cshim_mount_attr *attr) { return (int)syscall(SYS_mount_setattr, dfd, path, flags, attr, sizeof(*attr)); }
 long cshim_clone3(struct cshim_clone_args *args) { return syscall(SYS_clone3, args, sizeof(*args)); }
 int cshim_pivot_root(const char *new_root, const char *put_old) { return (int)syscall(SYS_pivot_root, new_root, put_old); }
 int cshim_setns(int fd, int nstype) { return setns(fd, nstype); }

@@ -14,7 +14,7 @@ public struct IDMapping: Sendable, Equatable {
     /// The host id that `id` inside the namespace maps to, if any.
     public func hostID(for id: UInt32) -> UInt32? {
         guard id >= containerID, UInt64(id) < UInt64(containerID) + UInt64(size) else { return nil }
-        return hostID + (id - containerID)
+        return UInt32(exactly: UInt64(hostID) + UInt64(id - containerID))
     }
 }
 

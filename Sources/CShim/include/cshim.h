@@ -22,6 +22,17 @@ struct cshim_clone_args {
     uint64_t cgroup;
 };
 
+// struct mount_attr (linux/mount.h) for mount_setattr(2).
+struct cshim_mount_attr {
+    uint64_t attr_set;
+    uint64_t attr_clr;
+    uint64_t propagation;
+    uint64_t userns_fd;
+};
+int cshim_mount_setattr(int dfd, const char *path, unsigned int flags, struct cshim_mount_attr *attr);
+#define CSHIM_MOUNT_ATTR_RDONLY 0x00000001ULL
+#define CSHIM_AT_RECURSIVE 0x8000
+
 // clone3 without CLONE_VM: returns 0 in the child, the pid in the parent, -1 with errno.
 long cshim_clone3(struct cshim_clone_args *args);
 

@@ -66,6 +66,7 @@ public struct MountStep: Sendable, Equatable {
     public var flags: UInt
     public var propagation: [UInt]
     public var data: String
+    public var recursiveReadonly: Bool
     /// `mounts[N]`, for error messages.
     public var specPath: String
     /// Rootless without its own network namespace cannot mount sysfs: bind the host's /sys.

@@ -35,18 +35,25 @@ public enum MountOptions {
     ]
 
     /// Options that runtimes accept but that are not mount(2) arguments: dropped.
-    static let ignored: Set<String> = ["tmpcopyup", "defaults", "rro", "idmap", "ridmap", "copy-symlink"]
+    static let ignored: Set<String> = ["tmpcopyup", "defaults", "copy-symlink"]
+    /// Idmapped-mount options: refused by the plan until idmapped mounts are built.
+    static let idmapped: Set<String> = ["idmap", "ridmap"]
 
     public struct Parsed: Sendable, Equatable {
         public var flags: UInt = 0
         public var propagation: [UInt] = []
         public var data: [String] = []
+        /// `rro`: read-only down the whole tree of submounts (mount_setattr AT_RECURSIVE).
+        public var recursiveReadonly = false
+        public var idmap: String?
     }
 
     public static func parse(_ options: [String]) -> Parsed {
         var out = Parsed()
         for option in options {
             if ignored.contains(option) { continue }
+            if option == "rro" { out.recursiveReadonly = true; continue }
+            if idmapped.contains(option) || option.hasPrefix("idmap=") || option.hasPrefix("ridmap=") { out.idmap = option; continue }
             switch table[option] {
             case .set(let f): out.flags |= f
             case .clear(let f): out.flags &= ~f

@@ -148,6 +148,9 @@ public struct PlanCompiler {
             throw RuntimeError(path: path + ".destination", "must be an absolute path, got \"\(mount.destination)\"")
         }
         var parsed = MountOptions.parse(mount.options)
+        if let idmap = parsed.idmap {
+            throw RuntimeError(path: path + ".options", "\(idmap): idmapped mounts are not supported yet")
+        }
         let isBind = mount.type == "bind" || parsed.flags & UInt(MS_BIND) != 0
         let kind: MountStep.Kind
         switch mount.type {
@@ -177,6 +180,7 @@ public struct PlanCompiler {
         return MountStep(
             kind: kind, source: source, destination: mount.destination, fsType: mount.type ?? "",
             flags: parsed.flags, propagation: parsed.propagation, data: parsed.data.joined(separator: ","),
+            recursiveReadonly: parsed.recursiveReadonly,
             specPath: path, fallbackToHostBind: kind == .sysfs && !newNet && identity.kind != .root)
     }
 

@@ -35,6 +35,12 @@ enum MountExecutor {
         for propagation in step.propagation where Glibc.mount(nil, target, nil, propagation, nil) != 0 {
             throw failure(step, "set propagation")
         }
+        if step.recursiveReadonly {
+            var attr = cshim_mount_attr(attr_set: CSHIM_MOUNT_ATTR_RDONLY, attr_clr: 0, propagation: 0, userns_fd: 0)
+            if cshim_mount_setattr(AT_FDCWD, target, UInt32(CSHIM_AT_RECURSIVE), &attr) != 0 {
+                throw failure(step, "make read-only recursively (rro)")
+            }
+        }
     }
 
     /// bind, then remount for the flags a bind ignores. In a user namespace the kernel refuses

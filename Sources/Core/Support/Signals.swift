@@ -29,8 +29,8 @@ public enum Signals {
             let rest = name.dropFirst(5)
             let offset = rest.isEmpty ? 0 : Int32(rest)
             if let offset {
-                let n = base + offset
-                if n >= rtMin && n <= rtMax { return n }
+                let (n, overflow) = base.addingReportingOverflow(offset)
+                if !overflow && n >= rtMin && n <= rtMax { return n }
             }
         }
         throw RuntimeError(path: "signal", "unknown signal \"\(text)\"")
