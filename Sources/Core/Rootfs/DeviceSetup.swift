@@ -45,6 +45,10 @@ enum DeviceSetup {
         if mknod(target, mode_t(node.type | (node.mode & 0o7777)), dev) != 0 {
             throw RuntimeError(step: "mknod", path: node.path, "", errno: cshim_errno())
         }
+        // mknod applies the umask (0644 for a 0666 /dev/null): set the mode the plan asks for.
+        if chmod(target, mode_t(node.mode & 0o7777)) != 0 {
+            throw RuntimeError(step: "chmod", path: node.path, "", errno: cshim_errno())
+        }
         if chown(target, node.uid, node.gid) != 0 {
             throw RuntimeError(step: "chown", path: node.path, "", errno: cshim_errno())
         }
