@@ -68,17 +68,19 @@ struct PlanCompilerTests {
         #expect(plan.bringUpLoopback == false)
     }
 
-    @Test("joining a user namespace is refused")
-    func joinUser() throws {
+    @Test("joining a user, pid, mount or time namespace is refused", arguments: ["user", "pid", "mount", "time"])
+    func joinRefused(_ type: String) throws {
         let bundle = try TestBundle()
         var spec = bundle.spec()
-        spec.namespaces = ["mount", #"{"type": "user", "path": "/proc/1/ns/user"}"#]
+        spec.namespaces = type == "mount" ? [#"{"type": "mount", "path": "/proc/1/ns/mnt"}"#]
+            : ["mount", #"{"type": "\#(type)", "path": "/proc/1/ns/\#(type)"}"#]
         let error = #expect(throws: RuntimeError.self) { try bundle.compile(spec, as: Identities.root) }
-        #expect(error?.description == "linux.namespaces[1].path: joining an existing user namespace is not supported yet")
+        let index = type == "mount" ? 0 : 1
+        #expect(error?.description == "linux.namespaces[\(index)].path: joining an existing \(type) namespace is not supported yet")
     }
 
     @Test("a new mount namespace is required", arguments: [
-        [String](), ["pid", "uts"], [#"{"type": "mount", "path": "/proc/1/ns/mnt"}"#],
+        [String](), ["pid", "uts"],
     ], [Identity.Kind.root, .unprivileged])
     func mountRequired(_ namespaces: [String], _ kind: Identity.Kind) throws {
         let bundle = try TestBundle()
