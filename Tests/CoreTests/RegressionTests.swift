@@ -45,3 +45,13 @@ import Testing
         #expect(MountOptions.parse(["bind", option]).idmap == option)
     }
 }
+
+@Suite struct IdmappedMountsRefused {
+    @Test func mountMappingsAreRefusedNotIgnored() throws {
+        let bundle = try TestBundle()
+        var spec = bundle.spec()
+        spec.mounts = [#"{"destination": "/data", "type": "bind", "source": "/tmp", "options": ["rbind"], "uidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}], "gidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}]}"#]
+        let error = #expect(throws: RuntimeError.self) { try bundle.compile(spec, as: Identities.root) }
+        #expect(error?.description == "mounts[0].uidMappings: idmapped mounts are not supported yet")
+    }
+}

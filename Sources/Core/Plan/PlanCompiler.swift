@@ -151,8 +151,13 @@ public struct PlanCompiler {
             throw RuntimeError(path: path + ".destination", "must be an absolute path, got \"\(mount.destination)\"")
         }
         var parsed = MountOptions.parse(mount.options)
+        // Mounting without the mapping would show the files with the wrong owners: refuse.
         if let idmap = parsed.idmap {
             throw RuntimeError(path: path + ".options", "\(idmap): idmapped mounts are not supported yet")
+        }
+        if !mount.uidMappings.isEmpty || !mount.gidMappings.isEmpty {
+            throw RuntimeError(path: path + (mount.uidMappings.isEmpty ? ".gidMappings" : ".uidMappings"),
+                               "idmapped mounts are not supported yet")
         }
         let isBind = mount.type == "bind" || parsed.flags & UInt(MS_BIND) != 0
         let kind: MountStep.Kind
