@@ -42,7 +42,6 @@ extension Runtime {
         if options.consoleSocket != nil {
             throw RuntimeError(path: "--console-socket", "only valid when process.terminal is true")
         }
-        if FileIO.exists(store.directory(id)) { throw RuntimeError("container \"\(id)\" already exists") }
 
         let lock = try store.createContainerDirectory(id)
         var fifo: Int32 = -1

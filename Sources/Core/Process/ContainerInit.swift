@@ -27,7 +27,9 @@ struct ContainerInit {
 
     func setUp() throws {
         closeInheritedFDs()
-        // Signals `run` blocked to forward them must not stay blocked in the container.
+        // Signals `run` blocked to forward them must not stay blocked in the container, and
+        // signals our caller ignored would stay ignored across execve: reset both.
+        for sig in 1..<Int32(65) where sig != SIGKILL && sig != SIGSTOP { _ = cshim_signal_default(sig) }
         var empty = sigset_t()
         _ = cshim_sigemptyset(&empty)
         _ = cshim_sigprocmask(SIG_SETMASK, &empty, nil)
