@@ -87,7 +87,8 @@ struct StateRootTests {
 
     /// Only runs where this user has a session directory (a normal login); /run is not ours to create in.
     @Test("an XDG_RUNTIME_DIR that is not ours falls back to /run/user/<sessionUID>",
-          .enabled(if: StateRoot.ownedDirectory("/run/user/\(getuid())", uid: UInt32(getuid()))))
+          .enabled(if: StateRoot.ownedDirectory("/run/user/\(getuid())", uid: UInt32(getuid())),
+                   "needs /run/user/<uid> owned by the user running the tests (a login session); the integration tests cover this fallback for the test user"))
     func fallback() throws {
         let dir = try TempDir("rsrun-xdg")
         let me = Self.unprivileged(uid: currentUID())
