@@ -94,16 +94,7 @@ public enum FileIO {
 
     /// rm -r for a state directory: it only ever holds plain files, fifos and sockets, so one level.
     public static func removeFlatDirectory(_ path: String) -> Bool {
-        if let dir = opendir(path) {
-            while let entry = readdir(dir) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                    String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-                }
-                if name == "." || name == ".." { continue }
-                unlink(path + "/" + name)
-            }
-            closedir(dir)
-        }
+        for name in list(path) ?? [] { unlink(path + "/" + name) }
         return rmdir(path) == 0 || cshim_errno() == ENOENT
     }
 

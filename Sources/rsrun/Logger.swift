@@ -36,10 +36,12 @@ struct Logger {
         if debug { Output.err("rsrun: warning: " + message) }
     }
 
-    func debugMessage(_ message: String) {
+    /// An autoclosure: without --debug the message is never even built (every verb calls this).
+    func debugMessage(_ message: @autoclosure () -> String) {
         guard debug else { return }
-        write(level: "debug", message)
-        Output.err("rsrun: debug: " + message)
+        let text = message()
+        write(level: "debug", text)
+        Output.err("rsrun: debug: " + text)
     }
 }
 

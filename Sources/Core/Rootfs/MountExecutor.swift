@@ -43,18 +43,22 @@ enum MountExecutor {
         }
     }
 
-    /// bind, then remount for the flags a bind ignores. In a user namespace the kernel refuses
-    /// to clear flags the source mount has locked (nosuid, nodev, ...): keep them on retry.
+    /// bind, then remount for the flags a bind ignores.
     static func bind(_ source: String, _ target: String, flags: UInt, step: MountStep) throws {
         if Glibc.mount(source, target, nil, UInt(MS_BIND) | (flags & UInt(MS_REC)), nil) != 0 {
             throw failure(step, "bind \(source)")
         }
         let wanted = flags & remountable
         if wanted == 0 { return }
-        let remount = UInt(MS_BIND | MS_REMOUNT) | wanted
-        if Glibc.mount(nil, target, nil, remount, nil) == 0 { return }
-        if cshim_errno() == EPERM, Glibc.mount(nil, target, nil, remount | lockedFlags(target), nil) == 0 { return }
-        throw failure(step, "remount \(target)")
+        if !remountBind(target, wanted) { throw failure(step, "remount \(target)") }
+    }
+
+    /// Remounts a bind mount with `flags`. In a user namespace the kernel refuses to clear
+    /// flags the source mount has locked (nosuid, nodev, ...): on EPERM, retry keeping them.
+    static func remountBind(_ target: String, _ flags: UInt) -> Bool {
+        let remount = UInt(MS_BIND | MS_REMOUNT) | flags
+        if Glibc.mount(nil, target, nil, remount, nil) == 0 { return true }
+        return cshim_errno() == EPERM && Glibc.mount(nil, target, nil, remount | lockedFlags(target), nil) == 0
     }
 
     static func lockedFlags(_ path: String) -> UInt {

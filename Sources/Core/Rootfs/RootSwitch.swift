@@ -58,20 +58,14 @@ enum RootSwitch {
         for (i, path) in paths.enumerated() {
             let target = try PathResolver.resolve(rootfs: "/", path)
             guard FileIO.exists(target) else { continue }
-            if Glibc.mount(target, target, nil, UInt(MS_BIND | MS_REC), nil) != 0 || !remountReadonly(target) {
+            if Glibc.mount(target, target, nil, UInt(MS_BIND | MS_REC), nil) != 0 || !MountExecutor.remountBind(target, UInt(MS_RDONLY)) {
                 throw RuntimeError(path: "linux.readonlyPaths[\(i)]", "make \(path) read-only", errno: cshim_errno())
             }
         }
     }
 
     static func readonlyRoot() throws {
-        if !remountReadonly("/") { throw RuntimeError(path: "root.readonly", "remount / read-only", errno: cshim_errno()) }
-    }
-
-    static func remountReadonly(_ target: String) -> Bool {
-        let flags = UInt(MS_BIND | MS_REMOUNT | MS_RDONLY)
-        if Glibc.mount(nil, target, nil, flags, nil) == 0 { return true }
-        return cshim_errno() == EPERM && Glibc.mount(nil, target, nil, flags | MountExecutor.lockedFlags(target), nil) == 0
+        if !MountExecutor.remountBind("/", UInt(MS_RDONLY)) { throw RuntimeError(path: "root.readonly", "remount / read-only", errno: cshim_errno()) }
     }
 
     static func applySysctl(_ entries: [(key: String, value: String)]) throws {
