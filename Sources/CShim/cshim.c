@@ -10,6 +10,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #ifndef SYS_mount_setattr
@@ -41,3 +42,4 @@ int cshim_signal_default(int sig) { return signal(sig, SIG_DFL) == SIG_ERR ? -1 
 int cshim_ioctl_ptr(int fd, unsigned long request, void *arg) { return ioctl(fd, request, arg); }
 int cshim_errno(void) { return errno; }
 void cshim_set_errno(int value) { errno = value; }
+ssize_t cshim_getxattr(const char *path, const char *name, void *value, size_t size) { return getxattr(path, name, value, size); }

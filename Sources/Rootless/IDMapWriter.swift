@@ -1,31 +1,74 @@
 import CShim
 import Glibc
 
-/// Writes a child's uid_map/gid_map directly. This is enough for real root, for uid 0 in a
-/// user namespace (within the ids it owns), and for an unprivileged user mapping only itself;
-/// wider ranges for an unprivileged user need newuidmap/newgidmap (setuid helpers).
+/// Writes a child's uid_map and gid_map as its IDMapPlan says, while the child waits on the
+/// sync channel: directly, or through newuidmap and newgidmap run side by side.
 public enum IDMapWriter {
-    /// - Parameter denySetgroups: required by the kernel before an unprivileged process may write
-    ///   gid_map; it also means the container can never call setgroups(2).
-    public static func write(pid: Int32, uids: [IDMapping], gids: [IDMapping], denySetgroups: Bool) throws {
-        let base = "/proc/\(pid)"
-        if !FileIO.writeKnob(base + "/uid_map", uids.mapFileText) {
-            throw mapError("uid_map", uids, errno: cshim_errno())
-        }
-        if denySetgroups && !FileIO.writeKnob(base + "/setgroups", "deny") {
-            throw RuntimeError.system("write setgroups", path: base + "/setgroups")
-        }
-        if !FileIO.writeKnob(base + "/gid_map", gids.mapFileText) {
-            throw mapError("gid_map", gids, errno: cshim_errno())
+    public static func write(pid: Int32, _ plan: IDMapPlan) throws {
+        switch plan.method {
+        case .direct, .ownIDs:
+            try writeDirectly(pid: pid, plan)
+        case .helpers(let helpers):
+            try runHelpers(pid: pid, helpers, plan)
         }
     }
 
-    static func mapError(_ file: String, _ ranges: [IDMapping], errno code: Int32) -> RuntimeError {
-        let text = ranges.map { "\($0.containerID):\($0.hostID):\($0.size)" }.joined(separator: ",")
+    static func writeDirectly(pid: Int32, _ plan: IDMapPlan) throws {
+        let base = "/proc/\(pid)"
+        if !FileIO.writeKnob(base + "/uid_map", plan.uids.mapFileText) {
+            throw mapError(plan.uidField, plan.uids, errno: cshim_errno(), plan)
+        }
+        // The kernel requires "deny" before an unprivileged process writes gid_map.
+        if plan.setgroupsDenied && !FileIO.writeKnob(base + "/setgroups", "deny") {
+            throw RuntimeError.system("write setgroups", path: base + "/setgroups")
+        }
+        if !FileIO.writeKnob(base + "/gid_map", plan.gids.mapFileText) {
+            throw mapError(plan.gidField, plan.gids, errno: cshim_errno(), plan)
+        }
+    }
+
+    static func mapError(_ field: String, _ ranges: [IDMapping], errno code: Int32, _ plan: IDMapPlan) -> RuntimeError {
+        let text = ranges.map(\.text).joined(separator: " ")
         var hint = ""
         if code == EPERM {
-            hint = " (the host ids must be mapped in rsrun's own user namespace, and an unprivileged user may map only its own id)"
+            hint = plan.method == .ownIDs
+                ? " (an unprivileged user may map only its own id this way)"
+                : " (the ids must exist in the user namespace rsrun runs in)"
         }
-        return RuntimeError(step: "write \(file)", "mapping \(text) refused\(hint)", errno: code)
+        return RuntimeError(path: field, "writing \(text) failed\(hint)", errno: code)
+    }
+
+    /// Both helpers run at once: each is a setuid exec that mostly waits on the dynamic
+    /// loader and NSS, so the pair costs about as much as one.
+    static func runHelpers(pid: Int32, _ helpers: IDMapHelpers, _ plan: IDMapPlan) throws {
+        let uidHelper = try HelperProcess.start(helpers.newuidmap, ["\(pid)"] + plan.uids.helperArguments)
+        let gidHelper: HelperProcess
+        do {
+            gidHelper = try HelperProcess.start(helpers.newgidmap, ["\(pid)"] + plan.gids.helperArguments)
+        } catch {
+            _ = uidHelper.finish()
+            throw error
+        }
+        let uidFailure = uidHelper.finish()
+        let gidFailure = gidHelper.finish()
+        if let uidFailure { throw refusal(.uid, uidFailure, plan) }
+        if let gidFailure { throw refusal(.gid, gidFailure, plan) }
+    }
+
+    /// The helper's own words, and which requested ranges /etc/subuid does not grant us.
+    static func refusal(_ kind: SubordinateIDs.Kind, _ failure: String, _ plan: IDMapPlan) -> RuntimeError {
+        let (field, ranges, own) = kind == .uid ? (plan.uidField, plan.uids, plan.callerUID) : (plan.gidField, plan.gids, plan.callerGID)
+        var message = "\(kind.helper) refused the mapping: \(failure)"
+        let name = getpwuid(plan.callerUID).flatMap { $0.pointee.pw_name.map { String(cString: $0) } }
+        if let granted = SubordinateIDs.lookup(kind, name: name, uid: plan.callerUID) {
+            let allowed = granted.map { IDMapping(containerID: 0, hostID: $0.start, size: $0.count) }
+            let outside = ranges.filter { !($0.size == 1 && $0.hostID == own) && !allowed.coversHostIDs($0.hostID, count: $0.size) }
+            if !outside.isEmpty {
+                let have = granted.isEmpty ? "none" : granted.map(\.text).joined(separator: ", ")
+                message += "; host ids \(outside.map(\.hostSpan).joined(separator: ", ")) are outside your ranges in \(kind.file) (\(have))"
+                    + " and your own id \(own)"
+            }
+        }
+        return RuntimeError(path: field, message)
     }
 }

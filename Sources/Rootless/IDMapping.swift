@@ -40,3 +40,66 @@ extension IDMapping {
         }
     }
 }
+
+extension Array where Element == IDMapping {
+    /// The kernel's limit on lines in one uid_map or gid_map (since Linux 4.15).
+    public static let maxRanges = 340
+
+    /// Why the kernel would refuse these ranges as one map, or nil: empty or past 2^32 on
+    /// either side, overlapping another range on either side, or too many lines. The index
+    /// names the range at fault.
+    public func mapProblem() -> (index: Int, message: String)? {
+        if count > Self.maxRanges { return (Self.maxRanges, "a map holds at most \(Self.maxRanges) ranges, got \(count)") }
+        let top = UInt64(UInt32.max) + 1
+        for (i, range) in enumerated() {
+            if range.size == 0 { return (i, "range \(range.text) is empty") }
+            if UInt64(range.containerID) + UInt64(range.size) > top || UInt64(range.hostID) + UInt64(range.size) > top {
+                return (i, "range \(range.text) runs past 4294967295")
+            }
+            for j in 0..<i {
+                let other = self[j]
+                if overlaps(range.containerID, other.containerID, range.size, other.size) {
+                    return (i, "container ids \(range.containerSpan) overlap those of range \(j) (\(other.containerSpan))")
+                }
+                if overlaps(range.hostID, other.hostID, range.size, other.size) {
+                    return (i, "host ids \(range.hostSpan) overlap those of range \(j) (\(other.hostSpan))")
+                }
+            }
+        }
+        return nil
+    }
+
+    private func overlaps(_ a: UInt32, _ b: UInt32, _ sizeA: UInt32, _ sizeB: UInt32) -> Bool {
+        UInt64(a) < UInt64(b) + UInt64(sizeB) && UInt64(b) < UInt64(a) + UInt64(sizeA)
+    }
+
+    /// Whether every id in `first ..< first+count` is covered by these ranges' host side
+    /// (ranges may be adjacent: together they can cover more than any one of them).
+    public func coversHostIDs(_ first: UInt32, count: UInt32) -> Bool {
+        var next = UInt64(first)
+        let end = UInt64(first) + UInt64(count)
+        let sorted = self.sorted { $0.hostID < $1.hostID }
+        for range in sorted where UInt64(range.hostID) <= next && next < UInt64(range.hostID) + UInt64(range.size) {
+            next = UInt64(range.hostID) + UInt64(range.size)
+            if next >= end { return true }
+        }
+        return next >= end
+    }
+
+    /// "0 1001 1 1 200000 65536": the arguments newuidmap takes, and a compact way to show a map.
+    public var helperArguments: [String] {
+        flatMap { ["\($0.containerID)", "\($0.hostID)", "\($0.size)"] }
+    }
+}
+
+extension IDMapping {
+    /// "containerID:hostID:size", as people write mappings.
+    public var text: String { "\(containerID):\(hostID):\(size)" }
+    var containerSpan: String { IDMapping.span(containerID, size) }
+    var hostSpan: String { IDMapping.span(hostID, size) }
+
+    /// "200000-265535" (inclusive, as /etc/subuid users think of ranges).
+    static func span(_ first: UInt32, _ size: UInt32) -> String {
+        size == 1 ? "\(first)" : "\(first)-\(UInt64(first) + UInt64(size) - 1)"
+    }
+}

@@ -2,8 +2,10 @@ import CShim
 import Glibc
 
 /// Where container state lives, by the rules users of runc and crun expect:
-/// `--root` wins; real root uses /run/rsrun; everyone else $XDG_RUNTIME_DIR/rsrun,
-/// falling back to /run/user/<uid>/rsrun when XDG_RUNTIME_DIR is unset or not ours.
+/// `--root` wins; real root uses /run/rsrun; everyone else $XDG_RUNTIME_DIR/rsrun, or
+/// /run/user/<uid>/rsrun when XDG_RUNTIME_DIR is unset. An XDG_RUNTIME_DIR that is not ours
+/// (left over from `su`) is an error, not a reason to look elsewhere: state split between two
+/// roots would hide containers from the engine that made them.
 public enum StateRoot {
     public static let systemRoot = "/run/rsrun"
 
@@ -11,19 +13,30 @@ public enum StateRoot {
     public static func resolve(explicit: String?, identity: Identity, xdgRuntimeDir: String?) throws -> String {
         if let explicit, !explicit.isEmpty { return absolute(explicit) }
         if identity.kind == .root { return systemRoot }
-        if let xdg = xdgRuntimeDir, !xdg.isEmpty {
-            if xdg.hasPrefix("/") && ownedDirectory(xdg, uid: identity.uid) { return xdg + "/rsrun" }
-        }
         let session = "/run/user/\(identity.sessionUID)"
-        if ownedDirectory(session, uid: identity.uid) { return session + "/rsrun" }
-        let why: String
+        let fix = "pass --root DIR, or set XDG_RUNTIME_DIR to a directory you own (mode 0700)"
         if let xdg = xdgRuntimeDir, !xdg.isEmpty {
-            why = "\(xdg) is not a directory owned by uid \(identity.uid)"
-        } else {
-            why = "it is not set"
+            guard xdg.hasPrefix("/") else {
+                throw RuntimeError(path: "XDG_RUNTIME_DIR", "must be an absolute path, got \"\(xdg)\"; \(fix)")
+            }
+            var st = stat()
+            guard stat(xdg, &st) == 0 else {
+                throw RuntimeError(path: "XDG_RUNTIME_DIR", "\(xdg) does not exist; \(fix)")
+            }
+            guard (st.st_mode & S_IFMT) == S_IFDIR else {
+                throw RuntimeError(path: "XDG_RUNTIME_DIR", "\(xdg) is not a directory; \(fix)")
+            }
+            guard st.st_uid == identity.uid else {
+                let own = ownedDirectory(session, uid: identity.uid) ? "export XDG_RUNTIME_DIR=\(session), " : ""
+                throw RuntimeError(path: "XDG_RUNTIME_DIR",
+                    "\(xdg) belongs to uid \(st.st_uid), not to you (uid \(identity.uid)), as after `su` without a login session; "
+                    + "\(own)log in as the user (ssh, machinectl shell) or pass --root DIR")
+            }
+            return xdg + "/rsrun"
         }
+        if ownedDirectory(session, uid: identity.uid) { return session + "/rsrun" }
         throw RuntimeError(path: "XDG_RUNTIME_DIR",
-            "\(why), and \(session) does not exist; set XDG_RUNTIME_DIR to a directory you own (mode 0700) or pass --root DIR")
+            "it is not set, and \(session) does not exist (no login session); \(fix)")
     }
 
     /// Creates the root (0700) when a verb is about to store a container in it.

@@ -62,8 +62,7 @@ struct CLI {
     /// Built once per verb that needs state: who we are and where containers live.
     func runtime() throws -> Runtime {
         let identity = Identity.detect(override: rootless)
-        let xdg = getenv("XDG_RUNTIME_DIR").map { String(cString: $0) }
-        let root = try StateRoot.resolve(explicit: stateRoot, identity: identity, xdgRuntimeDir: xdg)
+        let root = try identity.stateRoot(explicit: stateRoot)
         logger.debugMessage("identity \(identity.kind.rawValue) uid=\(identity.uid) rootless=\(identity.rootless) root=\(root)")
         return Runtime(identity: identity, store: StateStore(root: root))
     }
@@ -83,6 +82,13 @@ struct CLI {
         Output.err("rsrun: " + line)
         logger.error(line)
         return 1
+    }
+
+    /// A warning on stderr that does not fail the verb (and in the log with --log).
+    func warn(_ text: String) {
+        let line = context.isEmpty ? "warning: \(text)" : "\(context): warning: \(text)"
+        Output.err("rsrun: " + line)
+        logger.write(level: "warning", line)
     }
 
     func printVersion() {

@@ -26,14 +26,14 @@ extension CLI {
         let id = try singleID(positionals)
         let runtime = try runtime()
         let created = try runtime.create(id, try createOptions(flags))
-        reportUnapplied(created.unapplied)
+        report(created)
         return 0
     }
 
     mutating func run(_ args: ArraySlice<String>) throws -> Int32 {
         let (flags, positionals, _) = try FlagTable(CLI.createFlags + [(["--detach", "-d"], false), (["--keep"], false)]).parse(args)
         let id = try singleID(positionals)
-        return try runtime().run(id, try createOptions(flags), detach: flags.isSet("--detach")) { reportUnapplied($0.unapplied) }
+        return try runtime().run(id, try createOptions(flags), detach: flags.isSet("--detach")) { report($0) }
     }
 
     mutating func start(_ args: ArraySlice<String>) throws -> Int32 {
@@ -58,7 +58,10 @@ extension CLI {
 
     /// Fields that are parsed but not applied yet are never dropped silently: they go to the
     /// log as a warning (and to stderr with --debug), without failing the create.
-    func reportUnapplied(_ fields: [String]) {
-        if !fields.isEmpty { logger.warning("not applied yet: " + fields.joined(separator: ", ")) }
+    func report(_ created: CreatedContainer) {
+        if !created.unapplied.isEmpty { logger.warning("not applied yet: " + created.unapplied.joined(separator: ", ")) }
+        if let maps = created.idMapping {
+            logger.debugMessage("id maps written by \(maps.methodName): uid \(maps.uids.map(\.text).joined(separator: " ")), gid \(maps.gids.map(\.text).joined(separator: " "))")
+        }
     }
 }

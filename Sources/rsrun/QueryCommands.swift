@@ -74,7 +74,13 @@ extension CLI {
         let dir = flags["--bundle"] ?? "."
         let path = dir + "/config.json"
         if FileIO.exists(path) { throw RuntimeError(path: path, "already exists; remove it first") }
-        let json = DefaultSpec.json(rootless: flags.isSet("--rootless"), uid: UInt32(geteuid()), gid: UInt32(getegid()))
+        var mappings: IDMaps?
+        if flags.isSet("--rootless") {
+            let (maps, notes) = Identity.detect(override: rootless).defaultContainerMappings()
+            for note in notes { warn(note) }
+            mappings = maps
+        }
+        let json = DefaultSpec.json(mappings: mappings)
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         if fd < 0 { throw RuntimeError.system("write", path: path) }
         defer { close(fd) }

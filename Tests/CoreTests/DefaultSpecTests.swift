@@ -5,7 +5,8 @@ import Testing
 @Suite("Default spec template")
 struct DefaultSpecTests {
     static func parsed(rootless: Bool, uid: UInt32 = 1000, gid: UInt32 = 1001, pretty: Bool = true) throws -> Spec {
-        let text = JSONWriter.serialize(DefaultSpec.json(rootless: rootless, uid: uid, gid: gid), pretty: pretty)
+        let maps = rootless ? IDMaps(uids: [IDMapping(containerID: 0, hostID: uid, size: 1)], gids: [IDMapping(containerID: 0, hostID: gid, size: 1)]) : nil
+        let text = JSONWriter.serialize(DefaultSpec.json(mappings: maps), pretty: pretty)
         return try Spec.parse(Array(text.utf8))
     }
 
@@ -67,7 +68,7 @@ struct DefaultSpecTests {
         #expect(plan.rootfs == bundle.path + "/rootfs")
         #expect(plan.cloneFlags & CloneFlag.newUser != 0)
         #expect(plan.cloneFlags & CloneFlag.newNet == 0)
-        #expect(plan.userNamespace?.denySetgroups == true)
+        #expect(plan.userNamespace?.setgroupsDenied == true)
         let sys = try #require(plan.mounts.first { $0.destination == "/sys" })
         #expect(sys.kind == .bind)
         #expect(sys.flags == MountFlag.bind | MountFlag.rec | MountFlag.nosuid | MountFlag.noexec | MountFlag.nodev | MountFlag.rdonly)

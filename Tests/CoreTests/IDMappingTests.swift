@@ -81,6 +81,6 @@ struct IDMappingTests {
         #expect(!identity.canCreateDevices)
         #expect(Identities.root.canCreateDevices && !Identities.root.needsOwnUserNamespace)
         #expect(!Identities.rootInUserNamespace.canCreateDevices && !Identities.rootInUserNamespace.needsOwnUserNamespace)
-        #expect(Identities.root.ownMappings() == nil)
+        #expect(Identities.root.ownMappings == nil)
     }
 }

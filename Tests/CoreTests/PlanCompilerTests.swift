@@ -38,7 +38,9 @@ struct PlanCompilerTests {
         spec.gidMappings = Self.subordinate
         let plan = try bundle.compile(spec, as: Identities.root)
         #expect(plan.cloneFlags == CloneFlag.newUser | CloneFlag.newNS)
-        #expect(plan.userNamespace == UserNamespacePlan(uids: Self.subordinate, gids: Self.subordinate, denySetgroups: false))
+        #expect(plan.userNamespace?.uids == Self.subordinate && plan.userNamespace?.gids == Self.subordinate)
+        #expect(plan.userNamespace?.method == .direct)
+        #expect(plan.userNamespace?.setgroupsDenied == false)
         #expect(plan.process.keepGroups == false)
     }
 
@@ -51,7 +53,7 @@ struct PlanCompilerTests {
         spec.gidMappings = [IDMapping(containerID: 0, hostID: 0, size: 1)]
         let identity = Identity(kind: .rootInUserNamespace, uid: 0, gid: 0, sessionUID: 1000, rootless: true, canSetGroups: false)
         let plan = try bundle.compile(spec, as: identity)
-        #expect(plan.userNamespace?.denySetgroups == true)
+        #expect(plan.userNamespace?.setgroupsDenied == true)
         #expect(plan.process.keepGroups == true)
     }
 
@@ -100,7 +102,9 @@ struct PlanCompilerTests {
         let plan = try bundle.compile(spec, as: Identities.unprivileged)
         #expect(plan.cloneFlags == CloneFlag.newPID | CloneFlag.newNS | CloneFlag.newUser)
         let single = [IDMapping(containerID: 0, hostID: 1000, size: 1)]
-        #expect(plan.userNamespace == UserNamespacePlan(uids: single, gids: single, denySetgroups: true))
+        #expect(plan.userNamespace?.uids == single && plan.userNamespace?.gids == single)
+        #expect(plan.userNamespace?.method == .ownIDs)
+        #expect(plan.userNamespace?.setgroupsDenied == true)
         #expect(plan.process.keepGroups == true)
     }
 
@@ -113,10 +117,10 @@ struct PlanCompilerTests {
         spec.gidMappings = [IDMapping(containerID: 0, hostID: 1000, size: 1)]
         let plan = try bundle.compile(spec, as: Identities.unprivileged)
         #expect(plan.userNamespace?.uids == spec.uidMappings)
-        #expect(plan.userNamespace?.denySetgroups == true)
+        #expect(plan.userNamespace?.method == .ownIDs)
     }
 
-    @Test("an unprivileged user cannot map ranges without newuidmap", arguments: [
+    @Test("ranges beyond an unprivileged user's own id go to newuidmap/newgidmap", arguments: [
         [IDMapping(containerID: 0, hostID: 1000, size: 1), IDMapping(containerID: 1, hostID: 100_000, size: 65536)],
         [IDMapping(containerID: 0, hostID: 1000, size: 65536)],
         [IDMapping(containerID: 0, hostID: 1001, size: 1)],
@@ -125,21 +129,11 @@ struct PlanCompilerTests {
         let bundle = try TestBundle()
         var spec = bundle.spec()
         spec.uidMappings = uids
-        let error = #expect(throws: RuntimeError.self) { try bundle.compile(spec, as: Identities.unprivileged) }
-        #expect(error?.path == "linux.uidMappings")
-        #expect(error?.description == "linux.uidMappings: an unprivileged user can map only its own id (1000) one-to-one; "
-            + "subordinate ranges need newuidmap/newgidmap, not supported yet")
-        #expect(error?.description.contains("newuidmap") == true)
-    }
-
-    @Test("the same check applies to gidMappings")
-    func unprivilegedGidRange() throws {
-        let bundle = try TestBundle()
-        var spec = bundle.spec()
-        spec.gidMappings = Self.subordinate
-        let error = #expect(throws: RuntimeError.self) { try bundle.compile(spec, as: Identities.unprivileged) }
-        #expect(error?.path == "linux.gidMappings")
-        #expect(error?.message.contains("newgidmap") == true)
+        // No helper on this PATH: the error proves the helpers were chosen, whatever this machine has.
+        let identity = Identities.unprivileged(path: "/nonexistent-rsrun-bin")
+        let error = #expect(throws: RuntimeError.self) { try bundle.compile(spec, as: identity) }
+        #expect(error?.description == "newuidmap: not found in PATH (/nonexistent-rsrun-bin); mapping subordinate ids needs it: "
+            + "install the uidmap package (apt install uidmap; shadow-utils on Fedora), or map only your own id")
     }
 
     @Test("root asking for a user namespace must give mappings", arguments: [Identity.Kind.root, .rootInUserNamespace])
@@ -230,8 +224,9 @@ struct PlanCompilerTests {
         var spec = bundle.spec()
         spec.additionalGids = [0]
         let error = #expect(throws: RuntimeError.self) { try bundle.compile(spec, as: Identities.unprivileged) }
-        #expect(error?.description
-            == "process.user.additionalGids: supplementary groups cannot be set here: setgroups is denied in this user namespace")
+        #expect(error?.description == "process.user.additionalGids: supplementary groups need setgroups, but the kernel denies setgroups "
+            + "in a user namespace whose gid map an unprivileged user wrote itself; map a range from /etc/subgid in linux.gidMappings "
+            + "as well (newgidmap writes it); or drop additionalGids")
     }
 
     @Test("PATH for the executable search: the last PATH= entry, else the default")

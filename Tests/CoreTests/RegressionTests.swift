@@ -18,9 +18,9 @@ import Testing
     }
 
     @Test(arguments: [
-        (#"{"containerID": 0, "hostID": 4294967295, "size": 2}"#, "linux.uidMappings[0]: range 0:4294967295:2 is empty or runs past 4294967295"),
-        (#"{"containerID": 4294967295, "hostID": 0, "size": 2}"#, "linux.uidMappings[0]: range 4294967295:0:2 is empty or runs past 4294967295"),
-        (#"{"containerID": 0, "hostID": 1000, "size": 0}"#, "linux.uidMappings[0]: range 0:1000:0 is empty or runs past 4294967295"),
+        (#"{"containerID": 0, "hostID": 4294967295, "size": 2}"#, "linux.uidMappings[0]: range 0:4294967295:2 runs past 4294967295"),
+        (#"{"containerID": 4294967295, "hostID": 0, "size": 2}"#, "linux.uidMappings[0]: range 4294967295:0:2 runs past 4294967295"),
+        (#"{"containerID": 0, "hostID": 1000, "size": 0}"#, "linux.uidMappings[0]: range 0:1000:0 is empty"),
     ])
     func mappingRangesMustFit(_ mapping: String, _ message: String) {
         let json = #"{"ociVersion": "1.2.0", "root": {"path": "rootfs"}, "linux": {"uidMappings": ["# + mapping + "]}}"

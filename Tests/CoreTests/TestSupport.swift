@@ -58,6 +58,11 @@ final class TempDir {
 enum Identities {
     static let root = Identity(kind: .root, uid: 0, gid: 0, sessionUID: 0, rootless: false, canSetGroups: true)
     static let unprivileged = Identity(kind: .unprivileged, uid: 1000, gid: 1000, sessionUID: 1000, rootless: true, canSetGroups: false)
+    /// An unprivileged identity whose helper search uses `path`.
+    static func unprivileged(path: String?, newuidmap: String? = nil, newgidmap: String? = nil) -> Identity {
+        Identity(kind: .unprivileged, uid: 1000, gid: 1000, sessionUID: 1000, rootless: true, canSetGroups: false,
+                 environment: ProcessEnvironment(path: path, newuidmap: newuidmap, newgidmap: newgidmap))
+    }
     static let rootInUserNamespace = Identity(kind: .rootInUserNamespace, uid: 0, gid: 0, sessionUID: 1000, rootless: true, canSetGroups: true)
 
     static func of(_ kind: Identity.Kind) -> Identity {

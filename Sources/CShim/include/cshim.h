@@ -30,6 +30,8 @@ struct cshim_mount_attr {
     uint64_t userns_fd;
 };
 int cshim_mount_setattr(int dfd, const char *path, unsigned int flags, struct cshim_mount_attr *attr);
+// getxattr(2): Glibc does not export <sys/xattr.h> to Swift.
+ssize_t cshim_getxattr(const char *path, const char *name, void *value, size_t size);
 #define CSHIM_MOUNT_ATTR_RDONLY 0x00000001ULL
 #define CSHIM_AT_RECURSIVE 0x8000
 

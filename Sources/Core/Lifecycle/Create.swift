@@ -21,6 +21,8 @@ public struct CreatedContainer {
     public var lock: ContainerLock
     /// Fields of this config that are parsed but not applied yet (see Unapplied).
     public var unapplied: [String]
+    /// How the new user namespace's maps were written, for --debug; nil without one.
+    public var idMapping: IDMapPlan?
 }
 
 extension Runtime {
@@ -66,7 +68,8 @@ extension Runtime {
             if let pidFile = options.pidFile {
                 try FileIO.writeAtomically(StateRoot.absolute(pidFile), Array("\(child.pid)".utf8), mode: 0o644)
             }
-            return CreatedContainer(record: record, spawned: child, fifo: fifo, lock: lock, unapplied: Unapplied.fields(in: spec))
+            return CreatedContainer(record: record, spawned: child, fifo: fifo, lock: lock, unapplied: Unapplied.fields(in: spec),
+                                    idMapping: plan.userNamespace)
         } catch {
             if let spawned {
                 spawned.kill(SIGKILL)

@@ -8,7 +8,7 @@ public struct ContainerPlan: Sendable {
     public var rootfs: String
     public var cloneFlags: UInt64
     /// Set when the container gets a new user namespace whose maps the parent writes.
-    public var userNamespace: UserNamespacePlan?
+    public var userNamespace: IDMapPlan?
     /// Existing namespaces to join (from `linux.namespaces[].path`): clone flag and path.
     public var joinNamespaces: [(flag: UInt64, path: String)]
     public var hostname: String?
@@ -27,12 +27,6 @@ public struct ContainerPlan: Sendable {
     public var newTimeNamespace: Bool
     public var bringUpLoopback: Bool
     public var process: ProcessPlan
-}
-
-public struct UserNamespacePlan: Sendable, Equatable {
-    public var uids: [IDMapping]
-    public var gids: [IDMapping]
-    public var denySetgroups: Bool
 }
 
 public struct ProcessPlan: Sendable, Equatable {

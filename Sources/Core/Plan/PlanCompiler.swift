@@ -53,7 +53,7 @@ public struct PlanCompiler {
         let userns = created.contains(.user) ? try userNamespace(linux) : nil
         // The ids the container can use: its own maps, or, without a user namespace of its
         // own, those of the namespace rsrun runs in (nil: all of them).
-        let visible = userns.map { (uids: $0.uids, gids: $0.gids) } ?? identity.ownMappings()
+        let visible = userns.map { IDMaps(uids: $0.uids, gids: $0.gids) } ?? identity.ownMappings
         let processPlan = try compileProcess(process, userns: userns, visible: visible)
 
         for (field, value) in [("hostname", spec.hostname), ("domainname", spec.domainname)] {
@@ -91,31 +91,12 @@ public struct PlanCompiler {
         return full
     }
 
-    /// The container's maps: as configured, or for an unprivileged caller its own id as root.
-    /// Wider ranges for an unprivileged caller need newuidmap, which is not wired in yet: say so
-    /// rather than silently map a single id.
-    func userNamespace(_ linux: Spec.Linux) throws -> UserNamespacePlan {
-        var uids = linux.uidMappings
-        var gids = linux.gidMappings
-        if identity.kind == .unprivileged {
-            if uids.isEmpty { uids = identity.selfUIDMapping }
-            if gids.isEmpty { gids = identity.selfGIDMapping }
-            for (field, ranges, own) in [("linux.uidMappings", uids, identity.uid), ("linux.gidMappings", gids, identity.gid)] {
-                if ranges.count != 1 || ranges[0].size != 1 || ranges[0].hostID != own {
-                    throw RuntimeError(path: field,
-                        "an unprivileged user can map only its own id (\(own)) one-to-one; subordinate ranges need newuidmap/newgidmap, not supported yet")
-                }
-            }
-            return UserNamespacePlan(uids: uids, gids: gids, denySetgroups: true)
-        }
-        if uids.isEmpty { throw RuntimeError(path: "linux.uidMappings", "required when a new user namespace is requested") }
-        if gids.isEmpty { throw RuntimeError(path: "linux.gidMappings", "required when a new user namespace is requested") }
-        return UserNamespacePlan(uids: uids, gids: gids, denySetgroups: !identity.canSetGroups)
+    /// The container's maps and how they get written: Identity decides (Rootless).
+    func userNamespace(_ linux: Spec.Linux) throws -> IDMapPlan {
+        try identity.idMapPlan(uids: linux.uidMappings, gids: linux.gidMappings)
     }
 
-    typealias Ranges = (uids: [IDMapping], gids: [IDMapping])
-
-    func compileProcess(_ process: Spec.Process, userns: UserNamespacePlan?, visible: Ranges?) throws -> ProcessPlan {
+    func compileProcess(_ process: Spec.Process, userns: IDMapPlan?, visible: IDMaps?) throws -> ProcessPlan {
         if process.terminal {
             throw RuntimeError(path: "process.terminal", "terminals are not supported yet; set it to false")
         }
@@ -131,10 +112,10 @@ public struct PlanCompiler {
                 throw RuntimeError(path: "process.user.additionalGids[\(i)]", "\(gid) is not mapped in the container's user namespace")
             }
         }
-        let keepGroups = userns?.denySetgroups == true || !identity.canSetGroups
+        let keepGroups = userns.map(\.setgroupsDenied) ?? !identity.canSetGroups
         if keepGroups && !user.additionalGids.isEmpty {
-            throw RuntimeError(path: "process.user.additionalGids",
-                "supplementary groups cannot be set here: setgroups is denied in this user namespace")
+            let advice = userns?.setgroupsAdvice ?? Identity.inheritedSetgroupsAdvice
+            throw RuntimeError(path: "process.user.additionalGids", "supplementary groups need setgroups, but \(advice); or drop additionalGids")
         }
         let pathEntry = process.env.last { $0.hasPrefix("PATH=") }
         return ProcessPlan(
@@ -145,7 +126,7 @@ public struct PlanCompiler {
             searchPath: pathEntry.map { String($0.dropFirst(5)) } ?? ExecutableLookup.defaultPath)
     }
 
-    func compileMount(_ mount: Spec.Mount, index: Int, visible: Ranges?, newNet: Bool) throws -> MountStep {
+    func compileMount(_ mount: Spec.Mount, index: Int, visible: IDMaps?, newNet: Bool) throws -> MountStep {
         let path = "mounts[\(index)]"
         guard mount.destination.hasPrefix("/") else {
             throw RuntimeError(path: path + ".destination", "must be an absolute path, got \"\(mount.destination)\"")

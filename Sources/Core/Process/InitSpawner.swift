@@ -35,7 +35,7 @@ public struct InitSpawner {
         let spawned = Spawned(pid: Int32(pid), pidfd: pidfd)
         do {
             if let userns = plan.userNamespace {
-                try IDMapWriter.write(pid: spawned.pid, uids: userns.uids, gids: userns.gids, denySetgroups: userns.denySetgroups)
+                try IDMapWriter.write(pid: spawned.pid, userns)
             }
             SyncChannel.send(channel.parentEnd, .go)
             switch SyncChannel.receive(channel.parentEnd) {

@@ -105,18 +105,11 @@ struct SpecField {
     func idMappings() throws -> [IDMapping] {
         try array().map { item in
             let object = try item.object()
-            let mapping = IDMapping(
+            return IDMapping(
                 containerID: try object.require("containerID").integer(),
                 hostID: try object.require("hostID").integer(),
                 size: try object.require("size").integer()
             )
-            // A range must fit in the 32-bit id space on both sides, as the kernel requires.
-            let top = UInt64(UInt32.max) + 1
-            if mapping.size == 0 || UInt64(mapping.containerID) + UInt64(mapping.size) > top
-                || UInt64(mapping.hostID) + UInt64(mapping.size) > top {
-                throw RuntimeError(path: item.path, "range \(mapping.containerID):\(mapping.hostID):\(mapping.size) is empty or runs past 4294967295")
-            }
-            return mapping
         }
     }
 }

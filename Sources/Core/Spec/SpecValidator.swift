@@ -10,8 +10,11 @@ extension Spec {
         }
         guard !root.path.isEmpty else { throw RuntimeError(path: "root.path", "must not be empty") }
         if let process { try SpecValidator.check(process) }
-        for (index, mount) in mounts.enumerated() where mount.destination.isEmpty {
-            throw RuntimeError(path: "mounts[\(index)].destination", "must not be empty")
+        for (index, mount) in mounts.enumerated() {
+            if mount.destination.isEmpty { throw RuntimeError(path: "mounts[\(index)].destination", "must not be empty") }
+            for (field, ranges) in [("uidMappings", mount.uidMappings), ("gidMappings", mount.gidMappings)] {
+                if let (i, message) = ranges.mapProblem() { throw RuntimeError(path: "mounts[\(index)].\(field)[\(i)]", message) }
+            }
         }
         if let hooks { try SpecValidator.check(hooks) }
         if annotations.keys.contains("") {
@@ -73,6 +76,9 @@ enum SpecValidator {
             if let path = namespace.path {
                 try requireAbsolute(path, at: "linux.namespaces[\(index)].path")
             }
+        }
+        for (field, ranges) in [("linux.uidMappings", linux.uidMappings), ("linux.gidMappings", linux.gidMappings)] {
+            if let (index, message) = ranges.mapProblem() { throw RuntimeError(path: "\(field)[\(index)]", message) }
         }
         if let offsets = linux.timeOffsets {
             for (clock, offset) in [("monotonic", offsets.monotonic), ("boottime", offsets.boottime)] {

@@ -1,9 +1,12 @@
 import Rootless
 
 /// The config.json `rsrun spec` writes: runc's defaults, made rootless on request the way a
-/// rootless user needs them (own user namespace, host network, /sys bound, no devpts gid).
+/// rootless user needs them (own user namespace with the given maps, host network, /sys
+/// bound, devpts gid=5 only when group 5 is mapped).
 public enum DefaultSpec {
-    public static func json(rootless: Bool, uid: UInt32, gid: UInt32) -> JSONValue {
+    /// - Parameter mappings: the user namespace maps of a rootless config; nil for a rootful one.
+    public static func json(mappings: IDMaps?) -> JSONValue {
+        let rootless = mappings != nil
         func strings(_ items: [String]) -> JSONValue { .array(items.map { .string($0) }) }
         func object(_ entries: [(String, JSONValue)]) -> JSONValue { .object(JSONObject(entries.map { (key: $0.0, value: $0.1) })) }
         let caps = strings(["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"])
@@ -12,7 +15,7 @@ public enum DefaultSpec {
             object([("destination", .string("/dev")), ("type", .string("tmpfs")), ("source", .string("tmpfs")),
                     ("options", strings(["nosuid", "strictatime", "mode=755", "size=65536k"]))]),
             object([("destination", .string("/dev/pts")), ("type", .string("devpts")), ("source", .string("devpts")),
-                    ("options", strings(["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"] + (rootless ? [] : ["gid=5"])))]),
+                    ("options", strings(["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"] + (mappings.map { $0.gids.hostID(for: 5) == nil } ?? false ? [] : ["gid=5"])))]),
             object([("destination", .string("/dev/shm")), ("type", .string("tmpfs")), ("source", .string("shm")),
                     ("options", strings(["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]))]),
             object([("destination", .string("/dev/mqueue")), ("type", .string("mqueue")), ("source", .string("mqueue")),
@@ -36,9 +39,12 @@ public enum DefaultSpec {
                                      "/proc/scsi"])),
             ("readonlyPaths", strings(["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"])),
         ]
-        if rootless {
-            linux.insert(("uidMappings", .array([object([("containerID", .int(0)), ("hostID", .int(uid)), ("size", .int(1))])])), at: 0)
-            linux.insert(("gidMappings", .array([object([("containerID", .int(0)), ("hostID", .int(gid)), ("size", .int(1))])])), at: 1)
+        if let mappings {
+            func ranges(_ list: [IDMapping]) -> JSONValue {
+                .array(list.map { object([("containerID", .int($0.containerID)), ("hostID", .int($0.hostID)), ("size", .int($0.size))]) })
+            }
+            linux.insert(("uidMappings", ranges(mappings.uids)), at: 0)
+            linux.insert(("gidMappings", ranges(mappings.gids)), at: 1)
         } else {
             linux.insert(("resources", object([("devices", .array([object([("allow", .bool(false)), ("access", .string("rwm"))])]))])), at: 0)
         }
