@@ -20,6 +20,9 @@ step "test user"
 test_user=${RSRUN_TEST_USER:-rsrun-test}
 test_uid=$(bash contrib/setup-test-user.sh "$test_user")
 echo "test user $test_user uid $test_uid"
+nosub_user=${RSRUN_TEST_USER_NOSUB:-rsrun-nosub}
+nosub_uid=$(bash contrib/setup-test-user.sh "$nosub_user" --no-ranges)
+echo "test user without subordinate ranges $nosub_user uid $nosub_uid"
 
 step "release build"
 binary=$(bash contrib/build.sh)
@@ -41,6 +44,7 @@ step "tests"
 export RSRUN_BINARY=$binary
 export RSRUN_TEST_ROOTFS=$rootfs
 export RSRUN_TEST_USER=$test_user
+export RSRUN_TEST_USER_NOSUB=$nosub_user
 # A hard cap so a hung run can never eat CI's 90 minutes; each subprocess in the
 # integration tests has its own, much shorter, timeout as well.
 set +e

@@ -1,11 +1,13 @@
 // The integration harness: finds the rsrun binary and the shared busybox rootfs, runs the
-// binary as a subprocess (as root, as the unprivileged test user, or as that user inside a
-// user namespace made by `unshare -r`), with a timeout on every call.
+// binary as a subprocess (as root, as the unprivileged test user, as that user inside a
+// user namespace made by `unshare -r`, or inside one made with its subordinate ranges through
+// newuidmap, as podman does), with a timeout on every call.
 //
 // Environment:
 //   RSRUN_BINARY       the binary to test (default: <package>/.build/release/rsrun, then debug)
 //   RSRUN_TEST_ROOTFS  the shared busybox rootfs (default: /var/tmp/rsrun-test/rootfs)
-//   RSRUN_TEST_USER    the unprivileged user (default: rsrun-test)
+//   RSRUN_TEST_USER    the unprivileged user, with subordinate ranges (default: rsrun-test)
+//   RSRUN_TEST_USER_NOSUB  an unprivileged user without any (default: rsrun-nosub)
 //   RSRUN_IT_BUDGET_SECONDS  after this long, remaining integration tests are cancelled (2400)
 //
 // contrib/test.sh sets all of this up.
@@ -30,8 +32,11 @@ enum Mode: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case root
     /// The unprivileged test user: rsrun must go rootless on its own.
     case user
-    /// The test user as uid 0 of a user namespace of its own (`unshare -r`), as under podman.
+    /// The test user as uid 0 of a user namespace of its own that maps only itself (`unshare -r`).
     case userns
+    /// The test user as uid 0 of a user namespace mapping its subordinate ranges, written by
+    /// newuidmap/newgidmap (`unshare --map-root-user --map-auto`), as podman rootless runs.
+    case usernsSubids = "userns-subids"
 
     var testDescription: String { rawValue }
 
@@ -47,6 +52,9 @@ enum Mode: String, CaseIterable, Sendable, CustomTestStringConvertible {
             if let problem = Env.userModeProblem { return problem }
             if Env.unshare == nil { return "unshare (util-linux) is not installed" }
             return nil
+        case .usernsSubids:
+            if let problem = Mode.userns.unavailableReason { return problem }
+            return Env.subidProblem
         }
     }
 }
@@ -92,12 +100,40 @@ enum Env {
     static let unshare = findTool("unshare")
     static let envTool = findTool("env")
 
-    static let testUser: TestUser? = {
-        let name = environment("RSRUN_TEST_USER") ?? "rsrun-test"
+    static let testUser: TestUser? = user(named: environment("RSRUN_TEST_USER") ?? "rsrun-test")
+    static let noSubidUser: TestUser? = user(named: environment("RSRUN_TEST_USER_NOSUB") ?? "rsrun-nosub")
+
+    static func user(named name: String) -> TestUser? {
         guard let entry = getpwnam(name) else { return nil }
         return TestUser(
             name: name, uid: entry.pointee.pw_uid, gid: entry.pointee.pw_gid,
             home: String(cString: entry.pointee.pw_dir))
+    }
+
+    /// The test user's first range in /etc/subuid and /etc/subgid (contrib/setup-test-user.sh
+    /// makes it 200000:65536 in both).
+    static let subidRange: (start: UInt32, count: UInt32)? = {
+        guard let user = testUser else { return nil }
+        func first(_ file: String) -> (UInt32, UInt32)? {
+            for line in (readText(file) ?? "").split(separator: "\n") {
+                let f = line.split(separator: ":")
+                if f.count == 3, f[0] == user.name || f[0] == "\(user.uid)", let a = UInt32(f[1]), let b = UInt32(f[2]) { return (a, b) }
+            }
+            return nil
+        }
+        guard let uids = first("/etc/subuid"), let gids = first("/etc/subgid"), uids == gids else { return nil }
+        return (uids.0, uids.1)
+    }()
+
+    static let newuidmap = findTool("newuidmap")
+
+    /// Why subordinate-range tests cannot run, or nil.
+    static let subidProblem: String? = {
+        guard newuidmap != nil, findTool("newgidmap") != nil else { return "newuidmap/newgidmap are not installed (package uidmap)" }
+        guard subidRange != nil else {
+            return "the test user has no identical ranges in /etc/subuid and /etc/subgid: run contrib/setup-test-user.sh"
+        }
+        return nil
     }()
 
     /// Why the two unprivileged modes cannot run, or nil.
@@ -145,7 +181,7 @@ enum Env {
         return text.isEmpty ? nil : text
     }
 
-    private static func findTool(_ name: String) -> String? {
+    static func findTool(_ name: String) -> String? {
         for dir in ["/usr/bin", "/bin", "/usr/sbin", "/sbin"] {
             let path = "\(dir)/\(name)"
             if access(path, X_OK) == 0 { return path }

@@ -21,6 +21,12 @@ extension IntegrationTests {
             .enabled(if: Mode.userns.unavailableReason == nil, Comment(rawValue: Mode.userns.unavailableReason ?? "")))
         func usernsModeRuns() throws { try versionWorks(.userns) }
 
+        @Test(
+            .enabled(
+                if: Mode.usernsSubids.unavailableReason == nil,
+                Comment(rawValue: Mode.usernsSubids.unavailableReason ?? "")))
+        func usernsSubidsModeRuns() throws { try versionWorks(.usernsSubids) }
+
         private func versionWorks(_ mode: Mode) throws {
             let h = try Harness(mode, "version")
             defer { h.cleanup() }
@@ -149,6 +155,7 @@ extension IntegrationTests {
     @Suite struct DefaultStateRoot {
         enum Caller: String, CaseIterable, Sendable, CustomTestStringConvertible {
             case root, user, userns
+            case usernsSubids = "userns-subids"
             /// The test user with XDG_RUNTIME_DIR unset: /run/user/<uid> is still used.
             case userWithoutXDG
 
@@ -157,6 +164,7 @@ extension IntegrationTests {
                 case .root: .root
                 case .user, .userWithoutXDG: .user
                 case .userns: .userns
+                case .usernsSubids: .usernsSubids
                 }
             }
             var testDescription: String { rawValue }
@@ -166,7 +174,7 @@ extension IntegrationTests {
         func defaultRoot(_ caller: Caller) throws {
             let h = try Harness(caller.mode, "defroot")
             defer { h.cleanup() }
-            let xdg = caller != .userWithoutXDG
+            let xdg: XDG = caller == .userWithoutXDG ? .unset : .user
             let id = h.newID("defroot-\(caller.rawValue.lowercased())", root: .builtIn)
             let expectedRoot: String
             switch caller {

@@ -8,6 +8,14 @@ import Testing
     import Glibc
 #endif
 
+/// What XDG_RUNTIME_DIR an unprivileged rsrun call sees.
+enum XDG: Sendable, Equatable {
+    /// /run/user/<uid> of the mode's user.
+    case user
+    case unset
+    case value(String)
+}
+
 /// Which state root an rsrun call uses.
 enum StateRoot: Sendable, Equatable {
     /// `--root <sandbox>/state`, private to the test (the default for tests).
@@ -46,11 +54,12 @@ final class Harness {
 
     /// Sets up the sandbox for one test case, or cancels the case (reported as skipped, with
     /// the reason) when `mode` cannot run here or the run's time budget is spent.
-    init(_ mode: Mode, _ name: String) throws {
+    /// `user` replaces the test user in the unprivileged modes.
+    init(_ mode: Mode, _ name: String, user: TestUser? = nil) throws {
         try Harness.admit(mode)
         self.mode = mode
         self.name = name
-        self.user = mode == .root ? nil : Env.testUser
+        self.user = mode == .root ? nil : (user ?? Env.testUser)
         let n = Harness.sandboxCounter.take()
         sandbox = "\(Env.base)/\(n)-\(mode)-\(name)"
         try makeDirectory(sandbox, mode: 0o755)
@@ -75,10 +84,17 @@ final class Harness {
             }
         }
         guard let reason else { return }
+        try skip(reason, mode: mode)
+    }
+
+    /// Cancels the current test case, saying why on stderr too (see `admit`).
+    static func skip(_ reason: String, mode: Mode) throws {
         let name = Test.current.map { "\($0.name) [\(mode)]" } ?? "\(mode)"
         FileHandle.standardError.write(Data("➜ Test case \(name) skipped: \(reason)\n".utf8))
         try Test.cancel(Comment(rawValue: reason))
     }
+
+    func skip(_ reason: String) throws { try Harness.skip(reason, mode: mode) }
 
     // MARK: ids and paths
 
@@ -103,7 +119,7 @@ final class Harness {
     var builtInStateRoot: String {
         switch mode {
         case .root: return "/run/rsrun"
-        case .user, .userns: return "\(user!.runtimeDir)/rsrun"
+        case .user, .userns, .usernsSubids: return "\(user!.runtimeDir)/rsrun"
         }
     }
 
@@ -166,19 +182,30 @@ final class Harness {
     // MARK: running rsrun
 
     /// argv and environment that run the binary with `args` in this mode.
-    func command(_ args: [String], xdg: Bool = true) -> (argv: [String], env: [String]) {
+    /// `xdg`: XDG_RUNTIME_DIR for the user (false: unset; a string: that value). `path`: PATH
+    /// for rsrun itself. `extraEnv`: more NAME=value pairs for rsrun.
+    func command(_ args: [String], xdg: XDG = .user, path: String = Env.standardPath, extraEnv: [String] = [])
+        -> (argv: [String], env: [String])
+    {
         switch mode {
         case .root:
-            return ([Env.binary] + args, ["PATH=\(Env.standardPath)", "HOME=/root"])
-        case .user, .userns:
+            return ([Env.binary] + args, ["PATH=\(path)", "HOME=/root"] + extraEnv)
+        case .user, .userns, .usernsSubids:
             let user = user!
             var argv = [
                 Env.setpriv!, "--reuid=\(user.uid)", "--regid=\(user.gid)", "--init-groups",
-                Env.envTool!, "-i", "PATH=\(Env.standardPath)", "HOME=\(user.home)",
+                Env.envTool!, "-i", "PATH=\(path)", "HOME=\(user.home)",
                 "USER=\(user.name)", "LOGNAME=\(user.name)",
             ]
-            if xdg { argv.append("XDG_RUNTIME_DIR=\(user.runtimeDir)") }
+            switch xdg {
+            case .user: argv.append("XDG_RUNTIME_DIR=\(user.runtimeDir)")
+            case .unset: break
+            case .value(let value): argv.append("XDG_RUNTIME_DIR=\(value)")
+            }
+            argv += extraEnv
+            // unshare is found through the PATH of env -i above, so it is named by its full path.
             if mode == .userns { argv += [Env.unshare!, "--map-root-user"] }
+            if mode == .usernsSubids { argv += [Env.unshare!, "--map-root-user", "--map-auto"] }
             return (argv + [Env.binary] + args, ["PATH=\(Env.standardPath)"])
         }
     }
@@ -193,13 +220,14 @@ final class Harness {
 
     /// Runs rsrun and waits (at most `timeout` seconds).
     @discardableResult
-    func rsrun(_ args: [String], root: StateRoot = .sandbox, xdg: Bool = true, timeout: Double = 30) -> ProcResult {
-        let (argv, env) = command(fullArgs(args, root: root), xdg: xdg)
+    func rsrun(_ args: [String], root: StateRoot = .sandbox, xdg: XDG = .user, path: String = Env.standardPath,
+               extraEnv: [String] = [], timeout: Double = 30) -> ProcResult {
+        let (argv, env) = command(fullArgs(args, root: root), xdg: xdg, path: path, extraEnv: extraEnv)
         return Subprocess.run(argv, env: env, timeout: TimeoutCounter.shared.effective(timeout))
     }
 
     @discardableResult
-    func rsrun(_ args: String..., root: StateRoot = .sandbox, xdg: Bool = true, timeout: Double = 30)
+    func rsrun(_ args: String..., root: StateRoot = .sandbox, xdg: XDG = .user, timeout: Double = 30)
         -> ProcResult
     {
         rsrun(args, root: root, xdg: xdg, timeout: timeout)
@@ -494,6 +522,23 @@ func expectOneLineError(_ result: ProcResult, sourceLocation: SourceLocation = #
     #expect(
         lines.first.map { $0.hasPrefix("rsrun: ") && $0.count > "rsrun: ".count } == true,
         "stderr must start with 'rsrun: ': \(result)", sourceLocation: sourceLocation)
+}
+
+/// After a failed verb: no state dir for `id`, no process mentioning it, no mount of the
+/// sandbox or the rootfs on the host.
+func expectNothingLeft(_ h: Harness, id: String?, root: StateRoot = .sandbox, sourceLocation: SourceLocation = #_sourceLocation) {
+    if let id {
+        if id.utf8.count < 256 {
+            #expect(!fileExists(h.stateDir(id, root: root)), "state dir \(h.stateDir(id, root: root)) left behind", sourceLocation: sourceLocation)
+        }
+        let left = h.leftoverProcesses(id, timeout: 2)
+        #expect(left.isEmpty, "processes left: \(left.map { "\($0.pid) \($0.cmdline)" })", sourceLocation: sourceLocation)
+    }
+    // Container mounts live in the container's own mount namespace; none may show up here.
+    let mounts = (readText("/proc/self/mountinfo") ?? "").split(separator: "\n").filter {
+        $0.contains(h.sandbox) || $0.contains(Env.rootfs)
+    }
+    #expect(mounts.isEmpty, "mounts left on the host: \(mounts)", sourceLocation: sourceLocation)
 }
 
 /// True when `text` mentions `keyword` (case-insensitively; a keyword of up to 3 letters
