@@ -9,8 +9,9 @@ struct HelperProcess {
     let output: Int32
     let command: String
 
-    /// Starts `path` with `arguments` (argv[0] is the file's base name). The child gets default
-    /// signal handling and an empty mask: `run` may have blocked signals to forward them.
+    /// Starts `path` with `arguments` (argv[0] is the file's base name) and no environment. The
+    /// child gets default signal handling and an empty mask: `run` may have blocked signals to
+    /// forward them.
     static func start(_ path: String, _ arguments: [String]) throws -> HelperProcess {
         var fds: [Int32] = [-1, -1]
         if cshim_pipe2(&fds, O_CLOEXEC) != 0 { throw RuntimeError.system("pipe for \(path)") }
@@ -35,7 +36,10 @@ struct HelperProcess {
         let argv = ([name] + arguments).map { strdup($0) } + [nil]
         defer { for p in argv { free(p) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+        // An empty environment: the helpers need none, and without LANG they neither load a
+        // locale nor translate the messages we quote.
+        var envp: [UnsafeMutablePointer<CChar>?] = [nil]
+        let rc = posix_spawn(&pid, path, &actions, &attributes, argv, &envp)
         if rc != 0 {
             close(fds[0])
             throw RuntimeError(step: "run", path: path, "", errno: rc)

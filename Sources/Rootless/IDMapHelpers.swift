@@ -3,8 +3,9 @@ import Glibc
 
 /// newuidmap and newgidmap (package `uidmap`): the setuid helpers that let an unprivileged
 /// user write the subordinate ranges /etc/subuid and /etc/subgid grant it into a child's
-/// uid_map and gid_map. Found and checked before clone3, so a missing or broken helper is
-/// reported before anything exists.
+/// uid_map and gid_map. Found before clone3, so a missing helper is reported before anything
+/// exists; why an existing one failed (no privilege, no range) is worked out only after it
+/// did, to keep the working path to one PATH search.
 public struct IDMapHelpers: Sendable, Equatable {
     public var newuidmap: String
     public var newgidmap: String
@@ -28,16 +29,12 @@ public struct IDMapHelpers: Sendable, Equatable {
             guard access(explicit, X_OK) == 0, !FileIO.isDirectory(explicit) else {
                 throw RuntimeError(path: variable, "\(explicit) is not an executable file; unset it to search PATH for \(helper)")
             }
-            try checkPrivilege(explicit, kind)
             return explicit
         }
         let search = path ?? ProcessEnvironment.defaultPath
         for dir in search.split(separator: ":") where !dir.isEmpty {
             let candidate = dir.hasSuffix("/") ? "\(dir)\(helper)" : "\(dir)/\(helper)"
-            if access(candidate, X_OK) == 0 && !FileIO.isDirectory(candidate) {
-                try checkPrivilege(candidate, kind)
-                return candidate
-            }
+            if access(candidate, X_OK) == 0 && !FileIO.isDirectory(candidate) { return candidate }
         }
         throw RuntimeError(path: helper,
             "not found in PATH (\(search)); mapping subordinate ids needs it: install the uidmap package "

@@ -62,7 +62,6 @@ extension Identity {
         plan.method = .helpers(try IDMapHelpers.locate(environment))
         // newgidmap itself writes "deny" when the only gid it maps is the caller's own.
         plan.setgroupsDenied = ownGIDOnly
-        try requireSubordinateEntries(uids: !ownUIDOnly, gids: !ownGIDOnly, plan)
         return plan
     }
 
@@ -80,24 +79,6 @@ extension Identity {
                         + "(podman unshare, or unshare --map-root-user --map-auto) instead of unshare -r, or map only the ids it has")
                 }
             }
-        }
-    }
-
-    /// Fail early, with the line to add, when the files give us no range at all. When NSS may
-    /// serve ranges (`subid: sss`), the helpers decide instead.
-    func requireSubordinateEntries(uids: Bool, gids: Bool, _ plan: IDMapPlan) throws {
-        var nameLookedUp = false
-        var name: String?
-        for (kind, needed, field) in [(SubordinateIDs.Kind.uid, uids, plan.uidField), (.gid, gids, plan.gidField)] where needed {
-            let text = FileIO.readText(kind.file)
-            if !nameLookedUp { name = userName(); nameLookedUp = true }
-            if let text, !SubordinateIDs.ranges(in: text, name: name, uid: uid).isEmpty { continue }
-            if SubordinateIDs.nssSources() != nil { continue }
-            let who = name.map { "\($0) (uid \(uid))" } ?? "uid \(uid)"
-            let why = text == nil ? "\(kind.file) cannot be read" : "\(kind.file) has no range for \(who)"
-            throw RuntimeError(path: field,
-                "\(why), so \(kind.helper) cannot map these ids; \(SubordinateIDs.howToAdd(kind, name: name ?? "\(uid)", fileText: text)), "
-                + "or map only your own id")
         }
     }
 }

@@ -51,23 +51,35 @@ public enum IDMapWriter {
         }
         let uidFailure = uidHelper.finish()
         let gidFailure = gidHelper.finish()
-        if let uidFailure { throw refusal(.uid, uidFailure, plan) }
-        if let gidFailure { throw refusal(.gid, gidFailure, plan) }
+        if let uidFailure { throw refusal(.uid, uidFailure, helpers.newuidmap, plan) }
+        if let gidFailure { throw refusal(.gid, gidFailure, helpers.newgidmap, plan) }
     }
 
-    /// The helper's own words, and which requested ranges /etc/subuid does not grant us.
-    static func refusal(_ kind: SubordinateIDs.Kind, _ failure: String, _ plan: IDMapPlan) -> RuntimeError {
+    /// Why the helper failed, worked out once it has: a helper without privilege, no range for
+    /// us in the file, or the helper's own words and which requested ranges the file does not
+    /// grant us.
+    static func refusal(_ kind: SubordinateIDs.Kind, _ failure: String, _ helper: String, _ plan: IDMapPlan) -> RuntimeError {
+        do { try IDMapHelpers.checkPrivilege(helper, kind) } catch let error as RuntimeError { return error } catch {}
         let (field, ranges, own) = kind == .uid ? (plan.uidField, plan.uids, plan.callerUID) : (plan.gidField, plan.gids, plan.callerGID)
-        var message = "\(kind.helper) refused the mapping: \(failure)"
         let name = getpwuid(plan.callerUID).flatMap { $0.pointee.pw_name.map { String(cString: $0) } }
-        if let granted = SubordinateIDs.lookup(kind, name: name, uid: plan.callerUID) {
-            let allowed = granted.map { IDMapping(containerID: 0, hostID: $0.start, size: $0.count) }
-            let outside = ranges.filter { !($0.size == 1 && $0.hostID == own) && !allowed.coversHostIDs($0.hostID, count: $0.size) }
-            if !outside.isEmpty {
-                let have = granted.isEmpty ? "none" : granted.map(\.text).joined(separator: ", ")
-                message += "; host ids \(outside.map(\.hostSpan).joined(separator: ", ")) are outside your ranges in \(kind.file) (\(have))"
-                    + " and your own id \(own)"
-            }
+        let text = FileIO.readText(kind.file)
+        let granted = text.map { SubordinateIDs.ranges(in: $0, name: name, uid: plan.callerUID) } ?? []
+        let nss = SubordinateIDs.nssSources()
+        if granted.isEmpty && nss == nil {
+            let who = name.map { "\($0) (uid \(plan.callerUID))" } ?? "uid \(plan.callerUID)"
+            let why = text == nil ? "\(kind.file) cannot be read" : "\(kind.file) has no range for \(who)"
+            return RuntimeError(path: field,
+                "\(why), so \(kind.helper) cannot map these ids; \(SubordinateIDs.howToAdd(kind, name: name ?? "\(plan.callerUID)", fileText: text)), "
+                + "or map only your own id")
+        }
+        var message = "\(kind.helper) refused the mapping: \(failure)"
+        let allowed = granted.map { IDMapping(containerID: 0, hostID: $0.start, size: $0.count) }
+        let outside = ranges.filter { !($0.size == 1 && $0.hostID == own) && !allowed.coversHostIDs($0.hostID, count: $0.size) }
+        if !outside.isEmpty {
+            let have = granted.isEmpty ? "none" : granted.map(\.text).joined(separator: ", ")
+            message += "; host ids \(outside.map(\.hostSpan).joined(separator: ", ")) are outside your ranges in \(kind.file) (\(have))"
+                + " and your own id \(own)"
+            if let nss { message += " (ranges from NSS, subid: \(nss), are not listed)" }
         }
         return RuntimeError(path: field, message)
     }

@@ -41,16 +41,18 @@ struct IDMapPlanTests {
         #expect(error?.description == "RSRUN_NEWUIDMAP: /nonexistent/newuidmap is not an executable file; unset it to search PATH for newuidmap")
     }
 
-    @Test("a helper without setuid or file capabilities is refused with the fix")
+    @Test("helpers come from PATH; one without setuid or file capabilities is explained with the fix")
     func unprivilegedHelper() throws {
         let dir = try TempDir("rsrun-helper")
         let fake = dir.makeFile("newuidmap", "#!/bin/sh\n")
         chmod(fake, 0o755)
         dir.makeFile("newgidmap", "#!/bin/sh\n")
         chmod(dir.sub("newgidmap"), 0o755)
-        let error = #expect(throws: RuntimeError.self) {
-            try Identities.unprivileged(path: dir.path).idMapPlan(uids: Self.wide, gids: Self.wide)
-        }
+        let plan = try Identities.unprivileged(path: "/nonexistent:" + dir.path).idMapPlan(uids: Self.wide, gids: Self.wide)
+        #expect(plan.method == .helpers(IDMapHelpers(newuidmap: fake, newgidmap: dir.sub("newgidmap"))))
+        #expect(!plan.setgroupsDenied)
+        // Checked only once the helper has failed, off the working path.
+        let error = #expect(throws: RuntimeError.self) { try IDMapHelpers.checkPrivilege(fake, .uid) }
         #expect(error?.description == "\(fake): is neither setuid root nor given file capabilities, so it cannot write uid_map; "
             + "reinstall it (apt install --reinstall uidmap) or, as root, chmod u+s \(fake) or setcap cap_setuid+ep \(fake)")
     }
