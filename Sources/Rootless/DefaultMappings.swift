@@ -18,7 +18,7 @@ extension Identity {
                 let size = min(first.count, UInt32.max - 1)
                 return base + [IDMapping(containerID: 1, hostID: first.start, size: size)]
             }
-            let who = name ?? "uid \(uid)"
+            let who = SubordinateIDs.owner(name: name, uid: uid)
             var note = "\(kind.file) has no range for \(who), so the config maps only your own id; to map more, "
                 + SubordinateIDs.howToAdd(kind, name: name ?? "\(uid)", fileText: text)
             if let sources = SubordinateIDs.nssSources() {

@@ -66,7 +66,7 @@ public enum IDMapWriter {
         let granted = text.map { SubordinateIDs.ranges(in: $0, name: name, uid: plan.callerUID) } ?? []
         let nss = SubordinateIDs.nssSources()
         if granted.isEmpty && nss == nil {
-            let who = name.map { "\($0) (uid \(plan.callerUID))" } ?? "uid \(plan.callerUID)"
+            let who = SubordinateIDs.owner(name: name, uid: plan.callerUID)
             let why = text == nil ? "\(kind.file) cannot be read" : "\(kind.file) has no range for \(who)"
             return RuntimeError(path: field,
                 "\(why), so \(kind.helper) cannot map these ids; \(SubordinateIDs.howToAdd(kind, name: name ?? "\(plan.callerUID)", fileText: text)), "

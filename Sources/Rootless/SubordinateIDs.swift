@@ -43,9 +43,9 @@ public enum SubordinateIDs {
         }
     }
 
-    /// Our ranges from the file (by login name and by uid). nil when the file cannot be read.
-    public static func lookup(_ kind: Kind, name: String?, uid: UInt32) -> [Range]? {
-        FileIO.readText(kind.file).map { ranges(in: $0, name: name, uid: uid) }
+    /// "alice (uid 1000)", or "uid 1000" without a name: whom a message says has no range.
+    static func owner(name: String?, uid: UInt32) -> String {
+        name.map { "\($0) (uid \(uid))" } ?? "uid \(uid)"
     }
 
     /// The sources of the `subid:` database in nsswitch.conf other than files, e.g. "sss";
