@@ -7,6 +7,8 @@ public enum DefaultSpec {
     /// - Parameter mappings: the user namespace maps of a rootless config; nil for a rootful one.
     public static func json(mappings: IDMaps?) -> JSONValue {
         let rootless = mappings != nil
+        // devpts refuses gid=5 when group 5 does not exist in the container.
+        let ttyGroupMapped = mappings.map { $0.gids.hostID(for: 5) != nil } ?? true
         func strings(_ items: [String]) -> JSONValue { .array(items.map { .string($0) }) }
         func object(_ entries: [(String, JSONValue)]) -> JSONValue { .object(JSONObject(entries.map { (key: $0.0, value: $0.1) })) }
         let caps = strings(["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"])
@@ -15,7 +17,7 @@ public enum DefaultSpec {
             object([("destination", .string("/dev")), ("type", .string("tmpfs")), ("source", .string("tmpfs")),
                     ("options", strings(["nosuid", "strictatime", "mode=755", "size=65536k"]))]),
             object([("destination", .string("/dev/pts")), ("type", .string("devpts")), ("source", .string("devpts")),
-                    ("options", strings(["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"] + (mappings.map { $0.gids.hostID(for: 5) == nil } ?? false ? [] : ["gid=5"])))]),
+                    ("options", strings(["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"] + (ttyGroupMapped ? ["gid=5"] : [])))]),
             object([("destination", .string("/dev/shm")), ("type", .string("tmpfs")), ("source", .string("shm")),
                     ("options", strings(["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]))]),
             object([("destination", .string("/dev/mqueue")), ("type", .string("mqueue")), ("source", .string("mqueue")),
