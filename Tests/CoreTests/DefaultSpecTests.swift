@@ -48,6 +48,15 @@ struct DefaultSpecTests {
         #expect(devpts.options.contains("newinstance"))
     }
 
+    @Test("rootless with a subordinate range: both ranges written, devpts keeps gid=5")
+    func rootlessWide() throws {
+        let wide = [IDMapping(containerID: 0, hostID: 1000, size: 1), IDMapping(containerID: 1, hostID: 100_000, size: 65536)]
+        let text = JSONWriter.serialize(DefaultSpec.json(mappings: IDMaps(uids: wide, gids: wide)), pretty: true)
+        let spec = try Spec.parse(Array(text.utf8))
+        #expect(spec.linux?.uidMappings == wide && spec.linux?.gidMappings == wide)
+        #expect(Self.mount(spec, "/dev/pts")?.options.contains("gid=5") == true)
+    }
+
     @Test("rootful: network namespace, sysfs, cgroup, gid=5, no user namespace")
     func rootful() throws {
         let spec = try Self.parsed(rootless: false)
