@@ -5,8 +5,7 @@ extension Identity {
     /// id for that kind). Inside a user namespace, the ids it already has are mapped one to one.
     public func defaultContainerMappings() -> (maps: IDMaps, notes: [String]) {
         if let own = ownMappings {
-            let identity = { (ranges: [IDMapping]) in ranges.map { IDMapping(containerID: $0.containerID, hostID: $0.containerID, size: $0.size) } }
-            return (IDMaps(uids: identity(own.uids), gids: identity(own.gids)), [])
+            return (IDMaps(uids: own.uids.insideIdentity, gids: own.gids.insideIdentity), [])
         }
         let name = userName()
         var notes: [String] = []

@@ -69,9 +69,9 @@ extension Identity {
     func requireOwnRanges(_ plan: IDMapPlan) throws {
         guard let own = ownMappings else { return }
         for (field, ranges, have) in [(plan.uidField, plan.uids, own.uids), (plan.gidField, plan.gids, own.gids)] {
+            let inside = have.insideIdentity
             for (i, range) in ranges.enumerated() {
-                let inner = have.map { IDMapping(containerID: $0.containerID, hostID: $0.containerID, size: $0.size) }
-                if !inner.coversHostIDs(range.hostID, count: range.size) {
+                if !inside.coversHostIDs(range.hostID, count: range.size) {
                     let has = have.map { IDMapping.span($0.containerID, $0.size) }.joined(separator: ", ")
                     throw RuntimeError(path: "\(field)[\(i)]",
                         "host ids \(range.hostSpan) do not exist in the user namespace rsrun runs in (it has \(has)); "

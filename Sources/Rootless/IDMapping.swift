@@ -86,6 +86,12 @@ extension Array where Element == IDMapping {
         return next >= end
     }
 
+    /// The ids these ranges give a namespace, each mapped to itself: what a child namespace
+    /// can map one to one from the inside of this one.
+    public var insideIdentity: [IDMapping] {
+        map { IDMapping(containerID: $0.containerID, hostID: $0.containerID, size: $0.size) }
+    }
+
     /// "0 1001 1 1 200000 65536": the arguments newuidmap takes, and a compact way to show a map.
     public var helperArguments: [String] {
         flatMap { ["\($0.containerID)", "\($0.hostID)", "\($0.size)"] }
