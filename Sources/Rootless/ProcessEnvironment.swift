@@ -11,18 +11,24 @@ public struct ProcessEnvironment: Sendable, Equatable {
     /// (for helpers installed outside PATH, e.g. a distribution's /usr/libexec).
     public var newuidmap: String?
     public var newgidmap: String?
+    /// `RSRUN_USERNS_POOL`: `off` (or 0) turns the user namespace pool off; a number of
+    /// seconds sets how long an idle pool waits before it exits.
+    public var userNamespacePool: String?
 
-    public init(xdgRuntimeDir: String? = nil, path: String? = nil, newuidmap: String? = nil, newgidmap: String? = nil) {
+    public init(xdgRuntimeDir: String? = nil, path: String? = nil, newuidmap: String? = nil, newgidmap: String? = nil,
+                userNamespacePool: String? = nil) {
         self.xdgRuntimeDir = xdgRuntimeDir
         self.path = path
         self.newuidmap = newuidmap
         self.newgidmap = newgidmap
+        self.userNamespacePool = userNamespacePool
     }
 
     public static func current() -> ProcessEnvironment {
         ProcessEnvironment(
             xdgRuntimeDir: variable("XDG_RUNTIME_DIR"), path: variable("PATH"),
-            newuidmap: variable("RSRUN_NEWUIDMAP"), newgidmap: variable("RSRUN_NEWGIDMAP"))
+            newuidmap: variable("RSRUN_NEWUIDMAP"), newgidmap: variable("RSRUN_NEWGIDMAP"),
+            userNamespacePool: variable("RSRUN_USERNS_POOL"))
     }
 
     /// A variable's value; empty counts as unset.

@@ -61,7 +61,8 @@ extension CLI {
     func report(_ created: CreatedContainer) {
         if !created.unapplied.isEmpty { logger.warning("not applied yet: " + created.unapplied.joined(separator: ", ")) }
         if let maps = created.idMapping {
-            logger.debugMessage("id maps written by \(maps.methodName): uid \(maps.uids.map(\.text).joined(separator: " ")), gid \(maps.gids.map(\.text).joined(separator: " "))")
+            let how = created.spawned.pooledFrom.map { "in a user namespace the pool made ahead (holder \($0))" } ?? "written"
+            logger.debugMessage("id maps \(how) by \(maps.methodName): uid \(maps.uids.map(\.text).joined(separator: " ")), gid \(maps.gids.map(\.text).joined(separator: " "))")
         }
     }
 }

@@ -76,6 +76,8 @@ void cshim_set_errno(int value);
 #define CSHIM_CLONE_NEWNET    0x40000000ULL
 #define CSHIM_CLONE_NEWNS     0x00020000ULL
 #define CSHIM_PR_SET_PDEATHSIG 1
+#define CSHIM_PR_SET_NAME 15
+#define CSHIM_SCHED_IDLE 5
 #define CSHIM_PR_SET_NO_NEW_PRIVS 38
 
 #endif

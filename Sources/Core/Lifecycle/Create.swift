@@ -26,6 +26,14 @@ public struct CreatedContainer {
 }
 
 extension Runtime {
+    /// Only maps that need the setuid helpers are worth a pool: the others cost microseconds.
+    func userNamespacePool(for plan: ContainerPlan) -> UserNamespacePool? {
+        guard let userns = plan.userNamespace, case .helpers = userns.method else { return nil }
+        return UserNamespacePool(stateRoot: store.root, environment: identity.environment)
+    }
+}
+
+extension Runtime {
     /// Parse, validate and compile before touching anything: bad input leaves nothing behind.
     /// Once the state directory exists, any failure removes it and kills the init.
     public func create(_ id: String, _ options: CreateOptions) throws -> CreatedContainer {
@@ -54,7 +62,12 @@ extension Runtime {
             // Opened read-write here, before clone3, so the init inherits it whatever its ids become.
             fifo = open(fifoPath, O_RDWR | O_CLOEXEC)
             if fifo < 0 { throw RuntimeError.system("open", path: fifoPath) }
-            let child = try InitSpawner.spawn(plan, fifo: fifo)
+            // A user namespace the pool made ahead with these maps saves running newuidmap and
+            // newgidmap now; its holder is let go once we are done, however that ends.
+            let pool = userNamespacePool(for: plan)
+            let holder = plan.userNamespace.flatMap { userns in pool?.claim(userns) }
+            defer { if let pool, let holder { pool.release(holder: holder) } }
+            let child = try InitSpawner.spawn(plan, fifo: fifo, pooledFrom: holder)
             spawned = child
             guard let probe = ProcessProbe.read(pid: child.pid) else {
                 throw RuntimeError("container init exited during set-up")
@@ -67,6 +80,10 @@ extension Runtime {
             try store.save(record)
             if let pidFile = options.pidFile {
                 try FileIO.writeAtomically(StateRoot.absolute(pidFile), Array("\(child.pid)".utf8), mode: 0o644)
+            }
+            // Last, so that the fork costs this create nothing on its way to the container.
+            if let pool, let userns = plan.userNamespace, case .helpers(let helpers) = userns.method, child.pooledFrom == nil {
+                pool.start(userns, helpers: helpers)
             }
             return CreatedContainer(record: record, spawned: child, fifo: fifo, lock: lock, unapplied: Unapplied.fields(in: spec),
                                     idMapping: plan.userNamespace)

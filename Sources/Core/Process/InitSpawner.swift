@@ -8,14 +8,20 @@ public struct InitSpawner {
     public struct Spawned {
         public var pid: Int32
         public var pidfd: Int32
+        /// The pool's holder whose user namespace the init was cloned into; nil when the maps
+        /// were written for this container.
+        public var pooledFrom: Int32?
     }
 
-    public static func spawn(_ plan: ContainerPlan, fifo: Int32) throws -> Spawned {
+    /// `pooledFrom`: we already joined a user namespace with the plan's maps, held by this
+    /// pool holder, so the init is cloned into it instead of into a new one.
+    public static func spawn(_ plan: ContainerPlan, fifo: Int32, pooledFrom: Int32? = nil) throws -> Spawned {
+        let flags = pooledFrom == nil ? plan.cloneFlags : plan.cloneFlags & ~CSHIM_CLONE_NEWUSER
         let channel = try SyncChannel.make()
         var pidfd: Int32 = -1
         let pid = withUnsafeMutablePointer(to: &pidfd) { fdPointer -> Int in
             var args = cshim_clone_args()
-            args.flags = plan.cloneFlags | CSHIM_CLONE_PIDFD
+            args.flags = flags | CSHIM_CLONE_PIDFD
             args.pidfd = UInt64(UInt(bitPattern: fdPointer))
             args.exit_signal = UInt64(SIGCHLD)
             return cshim_clone3(&args)
@@ -32,9 +38,9 @@ public struct InitSpawner {
         }
         close(channel.childEnd)
         defer { close(channel.parentEnd) }
-        let spawned = Spawned(pid: Int32(pid), pidfd: pidfd)
+        let spawned = Spawned(pid: Int32(pid), pidfd: pidfd, pooledFrom: pooledFrom)
         do {
-            if let userns = plan.userNamespace {
+            if let userns = plan.userNamespace, pooledFrom == nil {
                 try IDMapWriter.write(pid: spawned.pid, userns)
             }
             SyncChannel.send(channel.parentEnd, .go)

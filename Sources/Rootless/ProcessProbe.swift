@@ -1,9 +1,8 @@
 import CShim
 import Glibc
-import Rootless
 
 /// What /proc says about a pid. The start time (field 22 of /proc/<pid>/stat, in clock ticks
-/// since boot) tells our container's init apart from an unrelated process that reused its pid.
+/// since boot) tells a process we started apart from an unrelated one that reused its pid.
 public struct ProcessProbe: Sendable, Equatable {
     public var state: Character
     public var startTime: UInt64
