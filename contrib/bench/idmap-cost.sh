@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # What the subordinate ranges cost a rootless container: create + start + delete with only
-# the user's own id mapped (written by rsrun itself) against the whole /etc/subuid range
-# (written by newuidmap/newgidmap), run as the test user, medians from hyperfine -N.
+# the user's own id mapped (written by rsrun itself) against the whole /etc/subuid range,
+# in a namespace the user namespace pool made ahead ("wide") and with the pool turned off, so
+# that newuidmap/newgidmap run for each container ("wide-helpers"). Run as the test user,
+# medians from hyperfine -N; each line also gives the difference to "single".
 # Run as root after contrib/test.sh's set-up (test user, rootfs, release build).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
@@ -30,13 +32,15 @@ for kind in single wide; do
         '.root.path = $r | .process.args = ["true"] | .linux.uidMappings = $u | .linux.gidMappings = $g' \
         "$work/$kind/config.json" > "$work/$kind/c" && mv "$work/$kind/c" "$work/$kind/config.json"
 done
+cp -r "$work/wide" "$work/wide-helpers"
 cat > "$work/cycle.sh" <<SH
 #!/bin/sh
+[ "\$1" = wide-helpers ] && export RSRUN_USERNS_POOL=off
 "$work/rsrun" --root "$work/state" create -b "$work/\$1" c\$\$ && "$work/rsrun" --root "$work/state" start c\$\$ && exec "$work/rsrun" --root "$work/state" delete -f c\$\$
 SH
 chown -R "$uid:$gid" "$work"
 
 setpriv --reuid="$uid" --regid="$gid" --init-groups env -i PATH=/usr/bin:/bin XDG_RUNTIME_DIR="/run/user/$uid" \
-    hyperfine -N --warmup 20 -r "$runs" "sh $work/cycle.sh single" "sh $work/cycle.sh wide" \
+    hyperfine -N --warmup 20 -r "$runs" "sh $work/cycle.sh single" "sh $work/cycle.sh wide" "sh $work/cycle.sh wide-helpers" \
     --export-json "$work/h.json" >&2
-jq -r '.results[] | "\(.command | split(" ") | last): median \(.median * 1000 | . * 100 | round / 100) ms, mean \(.mean * 1000 | . * 100 | round / 100) ms"' "$work/h.json"
+jq -r '.results[0].median as $base | .results[] | "\(.command | split(" ") | last): median \(.median * 1000 | . * 100 | round / 100) ms (\((.median - $base) * 1000 | . * 100 | round / 100 | if . >= 0 then "+\(.)" else "\(.)" end) ms), mean \(.mean * 1000 | . * 100 | round / 100) ms"' "$work/h.json"
