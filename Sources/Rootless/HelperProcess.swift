@@ -64,10 +64,11 @@ struct HelperProcess {
 }
 
 extension Substring {
-    func trimmingSpaces() -> String {
+    /// Without leading and trailing blanks and line ends.
+    public func trimmingSpaces() -> String {
         var s = self
-        while s.first == " " || s.first == "\t" { s.removeFirst() }
-        while s.last == " " || s.last == "\t" || s.last == "\r" { s.removeLast() }
+        while let c = s.first, c == " " || c == "\t" || c == "\n" || c == "\r" { s.removeFirst() }
+        while let c = s.last, c == " " || c == "\t" || c == "\n" || c == "\r" { s.removeLast() }
         return String(s)
     }
 }

@@ -99,6 +99,10 @@ public struct Identity: Sendable, Equatable {
     /// Only real root can create device nodes; elsewhere they are bind-mounted from the host.
     public var canCreateDevices: Bool { kind == .root }
 
+    /// Capabilities over the host itself (the initial user namespace): raising a hard rlimit,
+    /// lowering oom_score_adj, real-time scheduling. A user namespace's root has none of them.
+    public var holdsHostCapabilities: Bool { kind == .root }
+
     /// The id mapping an unprivileged caller can write for itself without helpers:
     /// its own id to 0, one id wide.
     public var selfUIDMapping: [IDMapping] { [IDMapping(containerID: 0, hostID: uid, size: 1)] }

@@ -60,6 +60,7 @@ extension CLI {
     /// log as a warning (and to stderr with --debug), without failing the create.
     func report(_ created: CreatedContainer) {
         if !created.unapplied.isEmpty { logger.warning("not applied yet: " + created.unapplied.joined(separator: ", ")) }
+        for note in created.notes { logger.warning(note) }
         if let maps = created.idMapping {
             let how = created.spawned.pooledFrom.map { "in a user namespace the pool made ahead (holder \($0))" } ?? "written"
             logger.debugMessage("id maps \(how) by \(maps.methodName): uid \(maps.uids.map(\.text).joined(separator: " ")), gid \(maps.gids.map(\.text).joined(separator: " "))")

@@ -34,8 +34,6 @@ struct SpecUnappliedTests {
     @Test func runcDefault() throws {
         #expect(try fields(SpecFixtures.runcDefault) == [
             "process.terminal",
-            "process.capabilities",
-            "process.rlimits",
             "linux.resources.devices",
         ])
     }
@@ -43,8 +41,6 @@ struct SpecUnappliedTests {
     @Test func podmanStyle() throws {
         // Empty apparmorProfile/selinuxLabel ask for nothing, so they are not reported.
         #expect(try fields(SpecFixtures.podmanStyle) == [
-            "process.capabilities",
-            "process.rlimits",
             "mounts[2].uidMappings",
             "mounts[2].gidMappings",
             "linux.cgroupsPath",

@@ -48,6 +48,10 @@ enum BadInput: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case uidAsString
     case overlappingMappings
     case mappingPastTop
+    case unknownCapability
+    case rlimitSoftAboveHard
+    case effectiveNotPermitted
+    case realtimeWithoutPriority
 
     var testDescription: String { rawValue }
     var label: String { "bad-\(rawValue.lowercased())" }
@@ -172,6 +176,18 @@ enum BadInput: String, CaseIterable, Sendable, CustomTestStringConvertible {
                 $0.set("linux.gidMappings", [["containerID": 0, "hostID": 4_294_967_295, "size": 2]])
             }
             return Attempt(result: result, id: id, keywords: [["linux.gidMappings[0]"], ["4294967295"]])
+        case .unknownCapability:
+            let result = try createWith { $0.set("process.capabilities", ["bounding": ["CAP_KILL", "CAP_FLY"]]) }
+            return Attempt(result: result, id: id, keywords: [["process.capabilities.bounding[1]"], ["CAP_FLY"]])
+        case .rlimitSoftAboveHard:
+            let result = try createWith { $0.set("process.rlimits", [["type": "RLIMIT_NOFILE", "hard": 64, "soft": 128]]) }
+            return Attempt(result: result, id: id, keywords: [["process.rlimits[0]"], ["soft"]])
+        case .effectiveNotPermitted:
+            let result = try createWith { $0.set("process.capabilities", ["effective": ["CAP_KILL"], "permitted": []]) }
+            return Attempt(result: result, id: id, keywords: [["process.capabilities.effective"], ["CAP_KILL"], ["permitted"]])
+        case .realtimeWithoutPriority:
+            let result = try createWith { $0.set("process.scheduler", ["policy": "SCHED_FIFO"]) }
+            return Attempt(result: result, id: id, keywords: [["process.scheduler.priority"], ["SCHED_FIFO"]])
         }
     }
 }

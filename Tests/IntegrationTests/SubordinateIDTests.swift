@@ -42,9 +42,11 @@ extension Harness {
         wideMaps().uids.map { "\($0["containerID"]!) \($0["hostID"]!) \($0["size"]!)" }
     }
 
-    /// A config with the wide maps, a tmpfs /tmp, running `script` with sh.
+    /// A config with the wide maps, a tmpfs /tmp, running `script` with sh, allowed to chown.
     func wideConfig(_ script: String) -> Config {
         var config = self.config(["sh", "-c", script])
+        let caps = ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_CHOWN"]
+        config.set("process.capabilities", ["bounding": caps, "effective": caps, "permitted": caps])
         let (uids, gids) = wideMaps()
         config.addUserNamespace(uid: 0, gid: 0)
         config.set("linux.uidMappings", uids)

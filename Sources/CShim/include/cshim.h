@@ -62,6 +62,10 @@ int cshim_sigprocmask(int how, const sigset_t *set, sigset_t *old);
 // Reset a signal to its default disposition.
 int cshim_signal_default(int sig);
 int cshim_ioctl_ptr(int fd, unsigned long request, void *arg);
+// capset(2) with a _LINUX_CAPABILITY_VERSION_3 header: data holds 2 x {effective, permitted, inheritable}.
+int cshim_capset(uint32_t header[2], const uint32_t data[6]);
+int cshim_sched_setattr(pid_t pid, void *attr, unsigned int flags);
+int cshim_ioprio_set(int which, int who, int ioprio);
 int cshim_errno(void);
 void cshim_set_errno(int value);
 
@@ -77,6 +81,11 @@ void cshim_set_errno(int value);
 #define CSHIM_CLONE_NEWNS     0x00020000ULL
 #define CSHIM_PR_SET_PDEATHSIG 1
 #define CSHIM_PR_SET_NAME 15
+#define CSHIM_PR_SET_KEEPCAPS 8
+#define CSHIM_PR_CAPBSET_DROP 24
+#define CSHIM_PR_CAP_AMBIENT 47
+#define CSHIM_PR_CAP_AMBIENT_RAISE 2
+#define CSHIM_PR_CAP_AMBIENT_CLEAR_ALL 4
 #define CSHIM_SCHED_IDLE 5
 #define CSHIM_PR_SET_NO_NEW_PRIVS 38
 

@@ -23,6 +23,8 @@ public struct CreatedContainer {
     public var unapplied: [String]
     /// How the new user namespace's maps were written, for --debug; nil without one.
     public var idMapping: IDMapPlan?
+    /// What the plan left out of the config and why (ContainerPlan.notes).
+    public var notes: [String] = []
 }
 
 extension Runtime {
@@ -86,7 +88,7 @@ extension Runtime {
                 pool.start(userns, helpers: helpers)
             }
             return CreatedContainer(record: record, spawned: child, fifo: fifo, lock: lock, unapplied: Unapplied.fields(in: spec),
-                                    idMapping: plan.userNamespace)
+                                    idMapping: plan.userNamespace, notes: plan.notes)
         } catch {
             if let spawned {
                 spawned.kill(SIGKILL)

@@ -27,6 +27,8 @@ public struct ContainerPlan: Sendable {
     public var newTimeNamespace: Bool
     public var bringUpLoopback: Bool
     public var process: ProcessPlan
+    /// What was left out of the config and why (capabilities this kernel lacks...), for the log.
+    public var notes: [String] = []
 }
 
 public struct ProcessPlan: Sendable, Equatable {
@@ -40,7 +42,14 @@ public struct ProcessPlan: Sendable, Equatable {
     public var keepGroups: Bool
     public var umask: UInt32?
     public var noNewPrivileges: Bool
+    /// Written by the parent into /proc/<pid>/oom_score_adj before the child goes on.
     public var oomScoreAdj: Int?
+    /// nil: the init keeps the capabilities it has (all, in its user namespace).
+    public var capabilities: CapabilityPlan?
+    public var rlimits: [RlimitStep]
+    public var scheduler: SchedulerPlan?
+    /// The ioprio_set(2) value.
+    public var ioPriority: Int32?
     /// How many fds after stdio pass into the container (`--preserve-fds`).
     public var preserveFDs: Int
     /// The PATH used to find args[0] inside the container.

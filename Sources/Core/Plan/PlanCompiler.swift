@@ -54,7 +54,7 @@ public struct PlanCompiler {
         // The ids the container can use: its own maps, or, without a user namespace of its
         // own, those of the namespace rsrun runs in (nil: all of them).
         let visible = userns.map { IDMaps(uids: $0.uids, gids: $0.gids) } ?? identity.ownMappings
-        let processPlan = try compileProcess(process, userns: userns, visible: visible)
+        let (processPlan, notes) = try compileProcess(process, userns: userns, visible: visible)
 
         for (field, value) in [("hostname", spec.hostname), ("domainname", spec.domainname)] {
             if let value, !value.isEmpty, !created.contains(.uts) && !joined.contains(where: { $0.flag == CSHIM_CLONE_NEWUTS }) {
@@ -82,7 +82,7 @@ public struct PlanCompiler {
             timeOffsets: timeOffsetsText(linux.timeOffsets),
             newTimeNamespace: created.contains(.time),
             bringUpLoopback: created.contains(.network),
-            process: processPlan)
+            process: processPlan, notes: notes)
     }
 
     func resolveRootfs(_ path: String) throws -> String {
@@ -96,7 +96,7 @@ public struct PlanCompiler {
         try identity.idMapPlan(uids: linux.uidMappings, gids: linux.gidMappings)
     }
 
-    func compileProcess(_ process: Spec.Process, userns: IDMapPlan?, visible: IDMaps?) throws -> ProcessPlan {
+    func compileProcess(_ process: Spec.Process, userns: IDMapPlan?, visible: IDMaps?) throws -> (ProcessPlan, notes: [String]) {
         if process.terminal {
             throw RuntimeError(path: "process.terminal", "terminals are not supported yet; set it to false")
         }
@@ -118,12 +118,23 @@ public struct PlanCompiler {
             throw RuntimeError(path: "process.user.additionalGids", "supplementary groups need setgroups, but \(advice); or drop additionalGids")
         }
         let pathEntry = process.env.last { $0.hasPrefix("PATH=") }
-        return ProcessPlan(
+        var capabilities: CapabilityPlan?
+        var notes: [String] = []
+        if let caps = process.capabilities {
+            (capabilities, notes) = try CapabilityPlan.compile(caps, lastCap: CapabilityPlan.kernelLastCap())
+        }
+        let plan = ProcessPlan(
             args: process.args, env: process.env, cwd: process.cwd, uid: user.uid, gid: user.gid,
             additionalGids: user.additionalGids, keepGroups: keepGroups,
-            umask: user.umask, noNewPrivileges: process.noNewPrivileges, oomScoreAdj: process.oomScoreAdj,
+            umask: user.umask, noNewPrivileges: process.noNewPrivileges,
+            oomScoreAdj: try ProcessLimits.oomScoreAdj(process.oomScoreAdj, identity: identity),
+            capabilities: capabilities,
+            rlimits: try ProcessLimits.rlimits(process.rlimits, identity: identity),
+            scheduler: try ProcessLimits.scheduler(process.scheduler, identity: identity),
+            ioPriority: try ProcessLimits.ioPriority(process.ioPriority, identity: identity),
             preserveFDs: preserveFDs,
             searchPath: pathEntry.map { String($0.dropFirst(5)) } ?? ExecutableLookup.defaultPath)
+        return (plan, notes)
     }
 
     func compileMount(_ mount: Spec.Mount, index: Int, visible: IDMaps?, newNet: Bool) throws -> MountStep {

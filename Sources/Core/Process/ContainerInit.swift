@@ -54,9 +54,6 @@ struct ContainerInit {
                 throw RuntimeError(path: "linux.timeOffsets", "write timens_offsets", errno: cshim_errno())
             }
         }
-        if let adj = plan.process.oomScoreAdj, !FileIO.writeKnob("/proc/self/oom_score_adj", "\(adj)") {
-            throw RuntimeError(path: "process.oomScoreAdj", "write oom_score_adj", errno: cshim_errno())
-        }
         if let name = plan.hostname, cshim_sethostname(name, name.utf8.count) != 0 {
             throw RuntimeError(path: "hostname", "sethostname", errno: cshim_errno())
         }
@@ -107,12 +104,15 @@ struct ContainerInit {
 
     func switchUser() throws {
         let p = plan.process
+        try LimitSetter.apply(p)
+        if let caps = p.capabilities { try CapabilitySetter.dropBounding(caps) }
         if !p.keepGroups {
             let rc = p.additionalGids.withUnsafeBufferPointer { cshim_setgroups($0.count, $0.baseAddress) }
             if rc != 0 { throw RuntimeError(path: "process.user.additionalGids", "setgroups", errno: cshim_errno()) }
         }
         if cshim_setresgid(p.gid, p.gid, p.gid) != 0 { throw RuntimeError(path: "process.user.gid", "setgid \(p.gid)", errno: cshim_errno()) }
         if cshim_setresuid(p.uid, p.uid, p.uid) != 0 { throw RuntimeError(path: "process.user.uid", "setuid \(p.uid)", errno: cshim_errno()) }
+        if let caps = p.capabilities { try CapabilitySetter.apply(caps) }
         if let mask = p.umask { umask(mode_t(mask)) }
         if p.noNewPrivileges && cshim_prctl(CSHIM_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
             throw RuntimeError(path: "process.noNewPrivileges", "prctl", errno: cshim_errno())

@@ -43,6 +43,11 @@ public struct InitSpawner {
             if let userns = plan.userNamespace, pooledFrom == nil {
                 try IDMapWriter.write(pid: spawned.pid, userns)
             }
+            // From here: the child may lose the right to raise its own score once it is a
+            // non-root user, and a refusal is reported before it has done anything.
+            if let adj = plan.process.oomScoreAdj, !FileIO.writeKnob("/proc/\(spawned.pid)/oom_score_adj", "\(adj)") {
+                throw RuntimeError(path: "process.oomScoreAdj", "write /proc/\(spawned.pid)/oom_score_adj", errno: cshim_errno())
+            }
             SyncChannel.send(channel.parentEnd, .go)
             switch SyncChannel.receive(channel.parentEnd) {
             case .ready:
