@@ -352,6 +352,7 @@ struct PlanCompilerTests {
     func sysctlAndPaths() throws {
         let bundle = try TestBundle()
         var spec = bundle.spec()
+        spec.namespaces = ["mount", "ipc", "network"]
         spec.linuxExtra = [
             #""sysctl": {"net.ipv4.ip_forward": "1", "kernel.shmmax": "65536", "fs.mqueue.queues_max": "8"}"#,
             #""maskedPaths": ["/proc/kcore", "/sys/firmware"]"#,
@@ -362,6 +363,25 @@ struct PlanCompilerTests {
         #expect(plan.sysctl.map(\.value) == ["8", "65536", "1"])
         #expect(plan.maskedPaths == ["/proc/kcore", "/sys/firmware"])
         #expect(plan.readonlyPaths == ["/proc/sys"])
+    }
+
+    @Test("sysctls: only namespaced keys, only with their namespace; kernel.hostname/domainname become sethostname/setdomainname")
+    func sysctlPolicy() throws {
+        let bundle = try TestBundle()
+        var spec = bundle.spec()
+        spec.namespaces = ["mount", "uts"]
+        spec.linuxExtra = [#""sysctl": {"kernel.domainname": "example.test", "kernel/hostname": "h1"}"#]
+        let plan = try bundle.compile(spec, as: Identities.root)
+        #expect(plan.sysctl.isEmpty && plan.domainname == "example.test" && plan.hostname == "h1")
+        for (sysctl, message) in [
+            (#"{"vm.swappiness": "1"}"#, "linux.sysctl.vm.swappiness: is not a namespaced sysctl"),
+            (#"{"net.ipv4.ip_forward": "1"}"#, "linux.sysctl.net.ipv4.ip_forward: needs a network namespace"),
+            (#"{"kernel.sem": "1 2 3 4"}"#, "linux.sysctl.kernel.sem: needs a ipc namespace"),
+        ] {
+            spec.linuxExtra = ["\"sysctl\": \(sysctl)"]
+            let error = #expect(throws: RuntimeError.self) { try bundle.compile(spec, as: Identities.root) }
+            #expect(error?.description.hasPrefix(message) == true, "\(error?.description ?? "")")
+        }
     }
 
     // MARK: mounts

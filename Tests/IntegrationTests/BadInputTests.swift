@@ -52,6 +52,8 @@ enum BadInput: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case rlimitSoftAboveHard
     case effectiveNotPermitted
     case realtimeWithoutPriority
+    case hostSysctl
+    case sysctlHostnameConflict
 
     var testDescription: String { rawValue }
     var label: String { "bad-\(rawValue.lowercased())" }
@@ -188,6 +190,15 @@ enum BadInput: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .realtimeWithoutPriority:
             let result = try createWith { $0.set("process.scheduler", ["policy": "SCHED_FIFO"]) }
             return Attempt(result: result, id: id, keywords: [["process.scheduler.priority"], ["SCHED_FIFO"]])
+        case .hostSysctl:
+            let result = try createWith { $0.set("linux.sysctl", ["vm.swappiness": "10"]) }
+            return Attempt(result: result, id: id, keywords: [["linux.sysctl.vm.swappiness"], ["namespaced"]])
+        case .sysctlHostnameConflict:
+            let result = try createWith {
+                $0.set("hostname", "alpha")
+                $0.set("linux.sysctl", ["kernel.hostname": "beta"])
+            }
+            return Attempt(result: result, id: id, keywords: [["linux.sysctl.kernel.hostname"], ["alpha"], ["conflicts"]])
         }
     }
 }

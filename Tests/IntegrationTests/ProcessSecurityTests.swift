@@ -107,6 +107,18 @@ extension IntegrationTests {
             }
         }
 
+        @Test("namespaced sysctls are written inside the container: net (dots or slashes), ipc, uts", arguments: Mode.allCases)
+        func sysctls(_ mode: Mode) throws {
+            let h = try Harness(mode, "sysctl")
+            defer { h.cleanup() }
+            let id = h.newID("sysctl")
+            var config = h.config(["cat", "/proc/sys/net/ipv4/ip_unprivileged_port_start", "/proc/sys/kernel/shmmni", "/proc/sys/kernel/domainname"])
+            config.set("linux.sysctl", ["net/ipv4/ip_unprivileged_port_start": "80", "kernel.shmmni": "2048", "kernel.domainname": "example.test"])
+            let result = h.rsrun(["run", "-b", try h.bundle(config), id])
+            #expect(result.ok && fieldsPerLine(result.stdout) == ["80", "2048", "example.test"], "\(result)")
+            expectNothingLeft(h, id: id)
+        }
+
         @Test("scheduler and I/O priority that need no privilege: SCHED_BATCH nice 5, best-effort level 6", arguments: Mode.allCases)
         func scheduling(_ mode: Mode) throws {
             let h = try Harness(mode, "sched")

@@ -30,6 +30,7 @@ public struct PlanCompiler {
 
         var created = Set<NamespaceKind>()
         var joined: [(flag: UInt64, path: String)] = []
+        var joinedKinds = Set<NamespaceKind>()
         for (i, ns) in linux.namespaces.enumerated() {
             if let path = ns.path, !path.isEmpty {
                 // The init joins by setns after clone3; that is right for network, ipc, uts and
@@ -39,6 +40,7 @@ public struct PlanCompiler {
                     throw RuntimeError(path: "linux.namespaces[\(i)].path", "joining an existing \(ns.type.rawValue) namespace is not supported yet")
                 }
                 joined.append((PlanCompiler.namespaceFlags[ns.type]!, path))
+                joinedKinds.insert(ns.type)
             } else {
                 created.insert(ns.type)
             }
@@ -65,19 +67,21 @@ public struct PlanCompiler {
             throw RuntimeError(path: "linux.timeOffsets", "needs a new time namespace (linux.namespaces: time)")
         }
 
+        let sysctl = try SysctlPolicy.check(linux.sysctl, namespaces: created.union(joinedKinds),
+                                            hostname: spec.hostname, domainname: spec.domainname)
         let mounts = try spec.mounts.enumerated().map { try compileMount($1, index: $0, visible: visible, newNet: created.contains(.network)) }
         let devBound = mounts.contains { $0.kind == .bind && $0.destination.trimmingSlashes() == "/dev" }
         return ContainerPlan(
             id: id, bundle: bundle, rootfs: rootfs, cloneFlags: cloneFlags, userNamespace: userns,
             joinNamespaces: joined,
-            hostname: spec.hostname.flatMap { $0.isEmpty ? nil : $0 },
-            domainname: spec.domainname.flatMap { $0.isEmpty ? nil : $0 },
+            hostname: spec.hostname.flatMap { $0.isEmpty ? nil : $0 } ?? sysctl.hostname,
+            domainname: spec.domainname.flatMap { $0.isEmpty ? nil : $0 } ?? sysctl.domainname,
             rootPropagation: try MountOptions.rootPropagation(linux.rootfsPropagation?.rawValue),
             mounts: mounts,
             devices: try devices(linux, populate: !devBound, mknod: identity.canCreateDevices && userns == nil),
             maskedPaths: linux.maskedPaths, readonlyPaths: linux.readonlyPaths,
             readonlyRoot: spec.root.readonly, noPivot: noPivot,
-            sysctl: linux.sysctl.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+            sysctl: sysctl.entries,
             personality: linux.personality.map { $0.domain == .linux32 ? 0x0008 : 0x0000 },
             timeOffsets: timeOffsetsText(linux.timeOffsets),
             newTimeNamespace: created.contains(.time),

@@ -70,7 +70,8 @@ enum RootSwitch {
 
     static func applySysctl(_ entries: [(key: String, value: String)]) throws {
         for (key, value) in entries {
-            let path = "/proc/sys/" + key.replacingDots()
+            // With slashes the key is already a path (and may hold dots, as in "eth0.100").
+            let path = "/proc/sys/" + (key.contains("/") ? key : key.replacingDots())
             if !FileIO.writeKnob(path, value) {
                 throw RuntimeError(path: "linux.sysctl.\(key)", "write \(path)", errno: cshim_errno())
             }
