@@ -1,10 +1,10 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// contrib/static-libs holds only libstdc++.a (a link to Debian 12's gcc archive), so the
-// -lstdc++ the Swift runtime asks for resolves to the archive: one shared library fewer for
-// ld.so to load and resolve on every start. Debian's gcc-12 puts it there; elsewhere the
-// link dangles and the linker falls back to the shared library.
+// contrib/static-libs holds links to Debian 12's libstdc++.a (gcc-12) and libseccomp.a
+// (libseccomp-dev), so -lstdc++ (asked for by the Swift runtime) and -lseccomp resolve to the
+// archives: shared libraries fewer for ld.so to load and resolve on every start. Elsewhere the
+// links dangle and the linker falls back to the shared libraries.
 let staticLibs = Context.packageDirectory + "/contrib/static-libs"
 
 // The runtime is a short-lived process run thousands of times, so start-up cost matters:
@@ -21,7 +21,9 @@ let package = Package(
     targets: [
         .target(
             name: "CShim",
-            path: "Sources/CShim"
+            path: "Sources/CShim",
+            // libseccomp.a from contrib/static-libs in the rsrun binary (Debian's libseccomp-dev).
+            linkerSettings: [.linkedLibrary("seccomp")]
         ),
         .target(
             name: "Rootless",

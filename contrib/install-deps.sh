@@ -15,6 +15,7 @@ packages=(
     passwd          # useradd for the test user
     coreutils
     jq              # editing generated config.json files in the scripts
+    golang-github-containers-common  # /usr/share/containers/seccomp.json, the default profile the tests load
 )
 
 if [[ $(id -u) -ne 0 ]]; then

@@ -5,7 +5,10 @@
 #include <grp.h>
 #include <sched.h>
 #include <signal.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -43,6 +46,11 @@ int cshim_ioctl_ptr(int fd, unsigned long request, void *arg) { return ioctl(fd,
 int cshim_capset(uint32_t header[2], const uint32_t data[6]) { return (int)syscall(SYS_capset, header, data); }
 int cshim_sched_setattr(pid_t pid, void *attr, unsigned int flags) { return (int)syscall(SYS_sched_setattr, pid, attr, flags); }
 int cshim_ioprio_set(int which, int who, int ioprio) { return (int)syscall(SYS_ioprio_set, which, who, ioprio); }
+int cshim_seccomp_load(unsigned int flags, unsigned short len, const void *filter) {
+    struct sock_fprog prog = { .len = len, .filter = (struct sock_filter *)filter };
+    return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+}
+int cshim_memfd_create(const char *name, unsigned int flags) { return memfd_create(name, flags); }
 int cshim_errno(void) { return errno; }
 void cshim_set_errno(int value) { errno = value; }
 ssize_t cshim_getxattr(const char *path, const char *name, void *value, size_t size) { return getxattr(path, name, value, size); }

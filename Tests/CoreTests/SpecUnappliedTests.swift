@@ -22,7 +22,6 @@ struct SpecUnappliedTests {
             "hooks.poststop",
             "linux.resources.memory",
             "linux.resources.pids",
-            "linux.seccomp",
         ])
     }
 
@@ -45,7 +44,6 @@ struct SpecUnappliedTests {
             "mounts[2].gidMappings",
             "linux.cgroupsPath",
             "linux.resources.pids",
-            "linux.seccomp",
         ])
     }
 

@@ -53,6 +53,7 @@ enum BadInput: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case effectiveNotPermitted
     case realtimeWithoutPriority
     case hostSysctl
+    case unknownSeccompAction
     case sysctlHostnameConflict
 
     var testDescription: String { rawValue }
@@ -190,6 +191,11 @@ enum BadInput: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .realtimeWithoutPriority:
             let result = try createWith { $0.set("process.scheduler", ["policy": "SCHED_FIFO"]) }
             return Attempt(result: result, id: id, keywords: [["process.scheduler.priority"], ["SCHED_FIFO"]])
+        case .unknownSeccompAction:
+            let result = try createWith {
+                $0.set("linux.seccomp", ["defaultAction": "SCMP_ACT_ALLOW", "syscalls": [["names": ["mkdir"], "action": "SCMP_ACT_EXPLODE"]]])
+            }
+            return Attempt(result: result, id: id, keywords: [["linux.seccomp.syscalls[0].action"], ["SCMP_ACT_EXPLODE"]])
         case .hostSysctl:
             let result = try createWith { $0.set("linux.sysctl", ["vm.swappiness": "10"]) }
             return Attempt(result: result, id: id, keywords: [["linux.sysctl.vm.swappiness"], ["namespaced"]])

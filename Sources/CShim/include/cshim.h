@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <signal.h>
+#include <seccomp.h>
 
 // struct clone_args (linux/sched.h), spelled out so no kernel header is needed.
 struct cshim_clone_args {
@@ -66,6 +67,9 @@ int cshim_ioctl_ptr(int fd, unsigned long request, void *arg);
 int cshim_capset(uint32_t header[2], const uint32_t data[6]);
 int cshim_sched_setattr(pid_t pid, void *attr, unsigned int flags);
 int cshim_ioprio_set(int which, int who, int ioprio);
+// seccomp(2): SECCOMP_SET_MODE_FILTER with a struct sock_fprog built from `len` instructions.
+int cshim_seccomp_load(unsigned int flags, unsigned short len, const void *filter);
+int cshim_memfd_create(const char *name, unsigned int flags);
 int cshim_errno(void);
 void cshim_set_errno(int value);
 

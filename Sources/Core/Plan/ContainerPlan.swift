@@ -27,6 +27,7 @@ public struct ContainerPlan: Sendable {
     public var newTimeNamespace: Bool
     public var bringUpLoopback: Bool
     public var process: ProcessPlan
+    public var seccomp: SeccompPlan?
     /// What was left out of the config and why (capabilities this kernel lacks...), for the log.
     public var notes: [String] = []
 }

@@ -56,7 +56,13 @@ public struct PlanCompiler {
         // The ids the container can use: its own maps, or, without a user namespace of its
         // own, those of the namespace rsrun runs in (nil: all of them).
         let visible = userns.map { IDMaps(uids: $0.uids, gids: $0.gids) } ?? identity.ownMappings
-        let (processPlan, notes) = try compileProcess(process, userns: userns, visible: visible)
+        var (processPlan, notes) = try compileProcess(process, userns: userns, visible: visible)
+        var seccomp: SeccompPlan?
+        if let profile = linux.seccomp {
+            let compiled = try SeccompCompiler.compile(profile)
+            seccomp = compiled.plan
+            notes += compiled.notes
+        }
 
         for (field, value) in [("hostname", spec.hostname), ("domainname", spec.domainname)] {
             if let value, !value.isEmpty, !created.contains(.uts) && !joined.contains(where: { $0.flag == CSHIM_CLONE_NEWUTS }) {
@@ -86,7 +92,7 @@ public struct PlanCompiler {
             timeOffsets: timeOffsetsText(linux.timeOffsets),
             newTimeNamespace: created.contains(.time),
             bringUpLoopback: created.contains(.network),
-            process: processPlan, notes: notes)
+            process: processPlan, seccomp: seccomp, notes: notes)
     }
 
     func resolveRootfs(_ path: String) throws -> String {

@@ -14,7 +14,11 @@ struct ContainerInit {
         do {
             try setUp()
             let path = try ExecutableLookup.find(plan.process.args[0], searchPath: plan.process.searchPath)
+            // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which the user switch
+            // may drop: then it goes first (as in runc), else as late as we can report errors.
+            if let seccomp = plan.seccomp, !plan.process.noNewPrivileges { try SeccompLoader.load(seccomp) }
             try switchUser()
+            if let seccomp = plan.seccomp, plan.process.noNewPrivileges { try SeccompLoader.load(seccomp) }
             _ = cshim_prctl(CSHIM_PR_SET_PDEATHSIG, 0, 0, 0, 0)
             SyncChannel.send(channel, .ready)
             waitForStart()

@@ -40,7 +40,6 @@ public enum Unapplied {
         Row("linux.resources.pids") { $0.linux?.resources?.pids != nil },
         Row("linux.resources.rdma") { !($0.linux?.resources?.rdma.isEmpty ?? true) },
         Row("linux.resources.unified") { !($0.linux?.resources?.unified.isEmpty ?? true) },
-        Row("linux.seccomp") { $0.linux?.seccomp != nil },
         Row("linux.mountLabel") { isSet($0.linux?.mountLabel) },
         Row("linux.intelRdt") { $0.linux?.intelRdt != nil },
         Row("linux.memoryPolicy") { $0.linux?.memoryPolicy != nil },
