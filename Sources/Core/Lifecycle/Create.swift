@@ -50,6 +50,7 @@ extension Runtime {
         var compiler = PlanCompiler(identity: identity, bundle: bundle, id: id)
         compiler.noPivot = options.noPivot
         compiler.preserveFDs = options.preserveFDs
+        compiler.seccompCacheRoot = store.root
         let plan = try compiler.compile(spec)
         if options.consoleSocket != nil {
             throw RuntimeError(path: "--console-socket", "only valid when process.terminal is true")
@@ -82,6 +83,9 @@ extension Runtime {
             try store.save(record)
             if let pidFile = options.pidFile {
                 try FileIO.writeAtomically(StateRoot.absolute(pidFile), Array("\(child.pid)".utf8), mode: 0o644)
+            }
+            if let seccomp = plan.seccomp, seccomp.compiledNow {
+                SeccompCache(stateRoot: store.root).store(seccomp.cacheKey, program: seccomp.program, notes: seccomp.notes)
             }
             // Last, so that the fork costs this create nothing on its way to the container.
             if let pool, let userns = plan.userNamespace, case .helpers(let helpers) = userns.method, child.pooledFrom == nil {

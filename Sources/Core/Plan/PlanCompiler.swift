@@ -10,6 +10,8 @@ public struct PlanCompiler {
     public var id: String
     public var noPivot = false
     public var preserveFDs = 0
+    /// The state root whose @seccomp cache holds compiled filters (nil: always compile).
+    public var seccompCacheRoot: String?
 
     public init(identity: Identity, bundle: String, id: String) {
         self.identity = identity
@@ -59,8 +61,8 @@ public struct PlanCompiler {
         var (processPlan, notes) = try compileProcess(process, userns: userns, visible: visible)
         var seccomp: SeccompPlan?
         if let profile = linux.seccomp {
-            let compiled = try SeccompCompiler.compile(profile)
-            seccomp = compiled.plan
+            let compiled = try SeccompCompiler.compile(profile, cache: seccompCacheRoot.map { SeccompCache(stateRoot: $0) })
+            seccomp = compiled
             notes += compiled.notes
         }
 

@@ -12,6 +12,11 @@ public struct SeccompPlan: Sendable, Equatable {
     /// Where the notify fd goes (SCMP_ACT_NOTIFY only).
     public var listenerPath: String?
     public var listenerMetadata: String?
+    /// The SeccompCache key, and whether the program was compiled now (so `create` stores it).
+    public var cacheKey: String = ""
+    public var compiledNow = false
+    /// Syscall names left out (unknown to libseccomp), kept with the cached program.
+    public var notes: [String] = []
 
     public static let flagNewListener: UInt32 = 8
     public var notifies: Bool { flags & SeccompPlan.flagNewListener != 0 }
@@ -44,12 +49,7 @@ enum SeccompCompiler {
 
     /// Syscall names this libseccomp does not know are skipped, as runc does (profiles list
     /// syscalls of every architecture and kernel); they come back in `notes`.
-    static func compile(_ seccomp: Spec.Seccomp) throws -> (plan: SeccompPlan, notes: [String]) {
-        let defaultAction = action(seccomp.defaultAction, errno: seccomp.defaultErrnoRet)
-        guard let ctx = seccomp_init(defaultAction) else {
-            throw RuntimeError(path: "linux.seccomp.defaultAction", "libseccomp refused \(seccomp.defaultAction.rawValue)")
-        }
-        defer { seccomp_release(ctx) }
+    static func compile(_ seccomp: Spec.Seccomp, cache: SeccompCache?) throws -> SeccompPlan {
         var flags: UInt32 = 0
         for (i, name) in seccomp.flags.enumerated() {
             guard let bit = filterFlags[name] else {
@@ -57,6 +57,35 @@ enum SeccompCompiler {
             }
             flags |= bit
         }
+        if seccomp.defaultAction == .notify || seccomp.syscalls.contains(where: { $0.action == .notify }) {
+            guard let path = seccomp.listenerPath, !path.isEmpty else {
+                throw RuntimeError(path: "linux.seccomp.listenerPath", "is required when an action is SCMP_ACT_NOTIFY")
+            }
+            guard path.hasPrefix("/") else { throw RuntimeError(path: "linux.seccomp.listenerPath", "must be an absolute path") }
+            flags |= SeccompPlan.flagNewListener
+        }
+        var plan = SeccompPlan(program: [], flags: flags, listenerPath: seccomp.listenerPath, listenerMetadata: seccomp.listenerMetadata)
+        plan.cacheKey = SeccompCache.key(seccomp)
+        if let cached = cache?.load(plan.cacheKey) {
+            (plan.program, plan.notes) = cached
+            return plan
+        }
+        (plan.program, plan.notes) = try build(seccomp)
+        plan.compiledNow = true
+        return plan
+    }
+
+    /// The libseccomp part: rules in, BPF out.
+    static func build(_ seccomp: Spec.Seccomp) throws -> (program: [UInt8], notes: [String]) {
+        let defaultAction = action(seccomp.defaultAction, errno: seccomp.defaultErrnoRet)
+        guard let ctx = seccomp_init(defaultAction) else {
+            throw RuntimeError(path: "linux.seccomp.defaultAction", "libseccomp refused \(seccomp.defaultAction.rawValue)")
+        }
+        defer { seccomp_release(ctx) }
+        // A binary tree of syscall numbers instead of a chain of several hundred compares:
+        // cheaper for every syscall the container makes, and for the kernel's action cache,
+        // which runs the filter once per syscall number when it is loaded.
+        _ = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)
         for (i, name) in seccomp.architectures.enumerated() {
             let short = name.hasPrefix("SCMP_ARCH_") ? String(name.dropFirst(10)).lowercased() : name.lowercased()
             let token = seccomp_arch_resolve_name(short)
@@ -67,12 +96,10 @@ enum SeccompCompiler {
             }
         }
         var notes: [String] = []
-        var notifies = seccomp.defaultAction == .notify
         for (i, rule) in seccomp.syscalls.enumerated() {
             let ruleAction = action(rule.action, errno: rule.errnoRet)
             // libseccomp refuses rules that repeat the default; they change nothing anyway.
             if ruleAction == defaultAction { continue }
-            notifies = notifies || rule.action == .notify
             let conditions = rule.args.map {
                 scmp_arg_cmp(arg: $0.index, op: operators[$0.op]!, datum_a: $0.value, datum_b: $0.valueTwo ?? 0)
             }
@@ -96,16 +123,7 @@ enum SeccompCompiler {
                 }
             }
         }
-        if notifies {
-            guard let path = seccomp.listenerPath, !path.isEmpty else {
-                throw RuntimeError(path: "linux.seccomp.listenerPath", "is required when an action is SCMP_ACT_NOTIFY")
-            }
-            guard path.hasPrefix("/") else { throw RuntimeError(path: "linux.seccomp.listenerPath", "must be an absolute path") }
-            flags |= SeccompPlan.flagNewListener
-        }
-        let plan = SeccompPlan(program: try export(ctx), flags: flags, listenerPath: seccomp.listenerPath,
-                               listenerMetadata: seccomp.listenerMetadata)
-        return (plan, notes)
+        return (try export(ctx), notes)
     }
 
     /// libseccomp 2.5 writes the program only to an fd.
