@@ -90,3 +90,25 @@ struct CapabilityPlanTests {
         #expect(throws: RuntimeError.self) { try ProcessLimits.scheduler(Spec.Scheduler(policy: .deadline), identity: root) }
     }
 }
+
+@Suite("LSM labels against the host's LSMs")
+struct LSMPlanTests {
+    @Test("an AppArmor profile needs AppArmor; SELinux labels without SELinux are a note; labels go to tmpfs-like mounts")
+    func labels() throws {
+        var process = Spec.Process(user: Spec.User(uid: 0, gid: 0), args: ["true"], cwd: "/")
+        process.apparmorProfile = "docker-default"
+        if LSMPlan.appArmorEnabled() {
+            #expect(try LSMPlan.compile(process, mountLabel: nil).0.apparmorProfile == "docker-default")
+        } else {
+            #expect(throws: RuntimeError.self) { try LSMPlan.compile(process, mountLabel: nil) }
+        }
+        process.apparmorProfile = ""
+        process.selinuxLabel = "system_u:system_r:container_t:s0"
+        let (plan, notes) = try LSMPlan.compile(process, mountLabel: "system_u:object_r:container_file_t:s0")
+        if LSMPlan.seLinuxEnabled() {
+            #expect(plan.selinuxLabel != nil && plan.mountLabel != nil && notes.isEmpty)
+        } else {
+            #expect(plan == LSMPlan() && notes.count == 1)
+        }
+    }
+}

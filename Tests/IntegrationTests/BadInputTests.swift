@@ -54,6 +54,7 @@ enum BadInput: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case realtimeWithoutPriority
     case hostSysctl
     case unknownSeccompAction
+    case apparmorProfileWithoutAppArmor
     case sysctlHostnameConflict
 
     var testDescription: String { rawValue }
@@ -196,6 +197,10 @@ enum BadInput: String, CaseIterable, Sendable, CustomTestStringConvertible {
                 $0.set("linux.seccomp", ["defaultAction": "SCMP_ACT_ALLOW", "syscalls": [["names": ["mkdir"], "action": "SCMP_ACT_EXPLODE"]]])
             }
             return Attempt(result: result, id: id, keywords: [["linux.seccomp.syscalls[0].action"], ["SCMP_ACT_EXPLODE"]])
+        case .apparmorProfileWithoutAppArmor:
+            // Without AppArmor on the host this is refused up front; with it, the profile does not exist.
+            let result = try createWith { $0.set("process.apparmorProfile", "rsrun-no-such-profile") }
+            return Attempt(result: result, id: id, keywords: [["process.apparmorProfile"], ["rsrun-no-such-profile"]])
         case .hostSysctl:
             let result = try createWith { $0.set("linux.sysctl", ["vm.swappiness": "10"]) }
             return Attempt(result: result, id: id, keywords: [["linux.sysctl.vm.swappiness"], ["namespaced"]])

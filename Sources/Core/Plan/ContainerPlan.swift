@@ -28,6 +28,7 @@ public struct ContainerPlan: Sendable {
     public var bringUpLoopback: Bool
     public var process: ProcessPlan
     public var seccomp: SeccompPlan?
+    public var lsm: LSMPlan
     /// What was left out of the config and why (capabilities this kernel lacks...), for the log.
     public var notes: [String] = []
 }

@@ -59,6 +59,8 @@ public struct PlanCompiler {
         // own, those of the namespace rsrun runs in (nil: all of them).
         let visible = userns.map { IDMaps(uids: $0.uids, gids: $0.gids) } ?? identity.ownMappings
         var (processPlan, notes) = try compileProcess(process, userns: userns, visible: visible)
+        let (lsm, lsmNotes) = try LSMPlan.compile(process, mountLabel: linux.mountLabel)
+        notes += lsmNotes
         var seccomp: SeccompPlan?
         if let profile = linux.seccomp {
             let compiled = try SeccompCompiler.compile(profile, cache: seccompCacheRoot.map { SeccompCache(stateRoot: $0) })
@@ -77,7 +79,12 @@ public struct PlanCompiler {
 
         let sysctl = try SysctlPolicy.check(linux.sysctl, namespaces: created.union(joinedKinds),
                                             hostname: spec.hostname, domainname: spec.domainname)
-        let mounts = try spec.mounts.enumerated().map { try compileMount($1, index: $0, visible: visible, newNet: created.contains(.network)) }
+        var mounts = try spec.mounts.enumerated().map { try compileMount($1, index: $0, visible: visible, newNet: created.contains(.network)) }
+        if let label = lsm.mountLabel {
+            for i in mounts.indices where LSMPlan.mountLabelTypes.contains(mounts[i].fsType) && !mounts[i].data.split(separator: ",").contains(where: { $0.hasPrefix("context=") }) {
+                mounts[i].data += (mounts[i].data.isEmpty ? "" : ",") + "context=\"\(label)\""
+            }
+        }
         let devBound = mounts.contains { $0.kind == .bind && $0.destination.trimmingSlashes() == "/dev" }
         return ContainerPlan(
             id: id, bundle: bundle, rootfs: rootfs, cloneFlags: cloneFlags, userNamespace: userns,
@@ -94,7 +101,7 @@ public struct PlanCompiler {
             timeOffsets: timeOffsetsText(linux.timeOffsets),
             newTimeNamespace: created.contains(.time),
             bringUpLoopback: created.contains(.network),
-            process: processPlan, seccomp: seccomp, notes: notes)
+            process: processPlan, seccomp: seccomp, lsm: lsm, notes: notes)
     }
 
     func resolveRootfs(_ path: String) throws -> String {

@@ -18,6 +18,7 @@ struct ContainerInit {
             // may drop: then it goes first (as in runc), else as late as we can report errors.
             if let seccomp = plan.seccomp, !plan.process.noNewPrivileges { try SeccompLoader.load(seccomp) }
             try switchUser()
+            try applyLSMLabels()
             if let seccomp = plan.seccomp, plan.process.noNewPrivileges { try SeccompLoader.load(seccomp) }
             _ = cshim_prctl(CSHIM_PR_SET_PDEATHSIG, 0, 0, 0, 0)
             SyncChannel.send(channel, .ready)
@@ -120,6 +121,19 @@ struct ContainerInit {
         if let mask = p.umask { umask(mode_t(mask)) }
         if p.noNewPrivileges && cshim_prctl(CSHIM_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
             throw RuntimeError(path: "process.noNewPrivileges", "prctl", errno: cshim_errno())
+        }
+    }
+
+    /// Exec labels take effect at execve, so setting them now confines only the container.
+    func applyLSMLabels() throws {
+        if let profile = plan.lsm.apparmorProfile {
+            let path = FileIO.exists("/proc/self/attr/apparmor/exec") ? "/proc/self/attr/apparmor/exec" : "/proc/self/attr/exec"
+            if !FileIO.writeKnob(path, "exec \(profile)") {
+                throw RuntimeError(path: "process.apparmorProfile", "set AppArmor profile \(profile)", errno: cshim_errno())
+            }
+        }
+        if let label = plan.lsm.selinuxLabel, !FileIO.writeKnob("/proc/self/attr/exec", label) {
+            throw RuntimeError(path: "process.selinuxLabel", "set SELinux label \(label)", errno: cshim_errno())
         }
     }
 
