@@ -41,8 +41,94 @@ enum ContainersProfile {
     }
 }
 
+/// A unix socket that takes one connection and its one message with an fd: a stand-in for a
+/// seccomp agent. It records what came and where the fd points, then closes the fd, which
+/// makes the container's pending notified syscall fail with ENOSYS.
+final class NotifyListener: @unchecked Sendable {
+    let path: String
+    let socketFD: Int32
+    private(set) var message: [String: Any] = [:]
+    private(set) var fdTarget = ""
+    private let done = DispatchSemaphore(value: 0)
+
+    init(path: String) throws {
+        self.path = path
+        socketFD = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, byte) in path.utf8.enumerated() { raw[i] = byte }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard bound == 0, listen(socketFD, 1) == 0 else { throw HarnessError("listen on \(path): \(String(cString: strerror(errno)))") }
+        chmod(path, 0o777)
+        Thread { self.serve() }.start()
+    }
+
+    private func serve() {
+        defer { done.signal() }
+        var pfd = pollfd(fd: socketFD, events: Int16(POLLIN), revents: 0)
+        guard poll(&pfd, 1, 20_000) == 1 else { return }
+        let connection = accept(socketFD, nil, nil)
+        guard connection >= 0 else { return }
+        defer { close(connection) }
+        var data = [UInt8](repeating: 0, count: 65536)
+        var control = [UInt8](repeating: 0, count: 64)
+        let n = data.withUnsafeMutableBytes { d in
+            control.withUnsafeMutableBytes { c in
+                var iov = iovec(iov_base: d.baseAddress, iov_len: d.count)
+                return withUnsafeMutablePointer(to: &iov) {
+                    var header = msghdr(msg_name: nil, msg_namelen: 0, msg_iov: $0, msg_iovlen: 1,
+                                        msg_control: c.baseAddress, msg_controllen: c.count, msg_flags: 0)
+                    return recvmsg(connection, &header, 0)
+                }
+            }
+        }
+        guard n > 0 else { return }
+        message = (try? JSONSerialization.jsonObject(with: Data(data[0..<n])) as? [String: Any]) ?? [:]
+        // cmsghdr: 8-byte length, level, type, then the fd.
+        let fd = control.withUnsafeBytes { $0.load(fromByteOffset: 16, as: Int32.self) }
+        fdTarget = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(fd)")) ?? ""
+        close(fd)
+    }
+
+    /// Waits for the message (at most 20 s) and closes the socket.
+    func finish() {
+        _ = done.wait(timeout: .now() + 20)
+        close(socketFD)
+        unlink(path)
+    }
+}
+
 extension IntegrationTests {
     @Suite struct Seccomp {
+        @Test("SCMP_ACT_NOTIFY: the notify fd and the container state reach listenerPath", arguments: Mode.allCases)
+        func notify(_ mode: Mode) throws {
+            let h = try Harness(mode, "seccompnotify")
+            defer { h.cleanup() }
+            let id = h.newID("seccompnotify")
+            let listener = try NotifyListener(path: "\(h.sandbox)/notify.sock")
+            var config = h.config(["sh", "-c", "mkdir /dev/shm/n 2>&1; echo done"])
+            config.set("linux.seccomp", [
+                "defaultAction": "SCMP_ACT_ALLOW", "listenerPath": listener.path, "listenerMetadata": "meta-1",
+                "syscalls": [["names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"]],
+            ] as [String: Any])
+            let result = h.rsrun(["run", "-b", try h.bundle(config), id])
+            listener.finish()
+            #expect(result.ok, "\(result)")
+            let lines = result.stdout.split(separator: "\n").map(String.init)
+            #expect(lines.count == 2 && lines[0].contains("Function not implemented") && lines[1] == "done", "\(result)")
+            let message = listener.message
+            #expect(message["fds"] as? [String] == ["seccompFd"], "\(message)")
+            #expect(message["metadata"] as? String == "meta-1" && (message["pid"] as? Int ?? 0) > 0, "\(message)")
+            let state = message["state"] as? [String: Any] ?? [:]
+            #expect(state["id"] as? String == id && state["status"] as? String == "creating", "\(message)")
+            #expect(listener.fdTarget == "anon_inode:seccomp notify", "fd points to \(listener.fdTarget)")
+            expectNothingLeft(h, id: id)
+        }
+
         static let caps = ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"]
 
         @Test("the podman/docker default profile: echo works, unshare and chroot get EPERM, Seccomp: 2", arguments: Mode.allCases)

@@ -56,6 +56,14 @@ extension Runtime {
             throw RuntimeError(path: "--console-socket", "only valid when process.terminal is true")
         }
 
+        func makeRecord(_ pid: Int32, _ startTime: UInt64) -> ContainerRecord {
+            ContainerRecord(
+                id: id, pid: pid, startTime: startTime, bundle: bundle, rootfs: plan.rootfs,
+                created: Clock.rfc3339(), ociVersion: spec.ociVersion,
+                annotations: spec.annotations.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+                ownerUID: identity.uid, rootless: identity.rootless)
+        }
+
         let lock = try store.createContainerDirectory(id)
         var fifo: Int32 = -1
         var spawned: InitSpawner.Spawned?
@@ -70,16 +78,17 @@ extension Runtime {
             let pool = userNamespacePool(for: plan)
             let holder = plan.userNamespace.flatMap { userns in pool?.claim(userns) }
             defer { if let pool, let holder { pool.release(holder: holder) } }
-            let child = try InitSpawner.spawn(plan, fifo: fifo, pooledFrom: holder)
+            let child = try InitSpawner.spawn(plan, fifo: fifo, pooledFrom: holder) { pid, listener in
+                guard let seccomp = plan.seccomp, let path = seccomp.listenerPath else { return }
+                let record = makeRecord(pid, ProcessProbe.read(pid: pid)?.startTime ?? 0)
+                try SeccompListener.hand(listener, to: path, pid: pid, ociVersion: spec.ociVersion,
+                                         metadata: seccomp.listenerMetadata, state: record.ociState(status: .creating))
+            }
             spawned = child
             guard let probe = ProcessProbe.read(pid: child.pid) else {
                 throw RuntimeError("container init exited during set-up")
             }
-            let record = ContainerRecord(
-                id: id, pid: child.pid, startTime: probe.startTime, bundle: bundle, rootfs: plan.rootfs,
-                created: Clock.rfc3339(), ociVersion: spec.ociVersion,
-                annotations: spec.annotations.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
-                ownerUID: identity.uid, rootless: identity.rootless)
+            let record = makeRecord(child.pid, probe.startTime)
             try store.save(record)
             if let pidFile = options.pidFile {
                 try FileIO.writeAtomically(StateRoot.absolute(pidFile), Array("\(child.pid)".utf8), mode: 0o644)

@@ -16,10 +16,10 @@ struct ContainerInit {
             let path = try ExecutableLookup.find(plan.process.args[0], searchPath: plan.process.searchPath)
             // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which the user switch
             // may drop: then it goes first (as in runc), else as late as we can report errors.
-            if let seccomp = plan.seccomp, !plan.process.noNewPrivileges { try SeccompLoader.load(seccomp) }
+            if let seccomp = plan.seccomp, !plan.process.noNewPrivileges { try loadSeccomp(seccomp) }
             try switchUser()
             try applyLSMLabels()
-            if let seccomp = plan.seccomp, plan.process.noNewPrivileges { try SeccompLoader.load(seccomp) }
+            if let seccomp = plan.seccomp, plan.process.noNewPrivileges { try loadSeccomp(seccomp) }
             _ = cshim_prctl(CSHIM_PR_SET_PDEATHSIG, 0, 0, 0, 0)
             SyncChannel.send(channel, .ready)
             waitForStart()
@@ -121,6 +121,15 @@ struct ContainerInit {
         if let mask = p.umask { umask(mode_t(mask)) }
         if p.noNewPrivileges && cshim_prctl(CSHIM_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
             throw RuntimeError(path: "process.noNewPrivileges", "prctl", errno: cshim_errno())
+        }
+    }
+
+    /// A notify listener goes to `create`, which hands it to the listener socket.
+    func loadSeccomp(_ seccomp: SeccompPlan) throws {
+        let listener = try SeccompLoader.load(seccomp)
+        if listener >= 0 {
+            SyncChannel.send(channel, .seccompListener(listener))
+            close(listener)
         }
     }
 

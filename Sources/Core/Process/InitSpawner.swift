@@ -15,7 +15,9 @@ public struct InitSpawner {
 
     /// `pooledFrom`: we already joined a user namespace with the plan's maps, held by this
     /// pool holder, so the init is cloned into it instead of into a new one.
-    public static func spawn(_ plan: ContainerPlan, fifo: Int32, pooledFrom: Int32? = nil) throws -> Spawned {
+    /// `onSeccompListener`: called with the init's pid and its seccomp notify fd (closed after).
+    public static func spawn(_ plan: ContainerPlan, fifo: Int32, pooledFrom: Int32? = nil,
+                             onSeccompListener: (Int32, Int32) throws -> Void = { _, _ in }) throws -> Spawned {
         let flags = pooledFrom == nil ? plan.cloneFlags : plan.cloneFlags & ~CSHIM_CLONE_NEWUSER
         let channel = try SyncChannel.make()
         var pidfd: Int32 = -1
@@ -49,13 +51,18 @@ public struct InitSpawner {
                 throw RuntimeError(path: "process.oomScoreAdj", "write /proc/\(spawned.pid)/oom_score_adj", errno: cshim_errno())
             }
             SyncChannel.send(channel.parentEnd, .go)
-            switch SyncChannel.receive(channel.parentEnd) {
-            case .ready:
-                return spawned
-            case .error(let text):
-                throw RuntimeError(text)
-            default:
-                throw RuntimeError("container init exited during set-up")
+            while true {
+                switch SyncChannel.receive(channel.parentEnd) {
+                case .ready:
+                    return spawned
+                case .error(let text):
+                    throw RuntimeError(text)
+                case .seccompListener(let fd):
+                    defer { close(fd) }
+                    try onSeccompListener(spawned.pid, fd)
+                default:
+                    throw RuntimeError("container init exited during set-up")
+                }
             }
         } catch {
             spawned.kill(SIGKILL)

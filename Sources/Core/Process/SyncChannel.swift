@@ -4,7 +4,8 @@ import Rootless
 
 /// The SOCK_SEQPACKET pair between `create` and the container's init. One datagram per
 /// message keeps framing trivial: the parent says "maps written", the child answers
-/// "ready" or "error <text>", and EOF means the child died.
+/// "ready" or "error <text>" (before which it may pass its seccomp notify fd), and EOF means
+/// the child died.
 public struct SyncChannel {
     public var parentEnd: Int32
     public var childEnd: Int32
@@ -22,6 +23,8 @@ public struct SyncChannel {
         case ready
         case error(String)
         case closed
+        /// The seccomp notify fd, passed with SCM_RIGHTS.
+        case seccompListener(Int32)
     }
 
     public static func send(_ fd: Int32, _ message: Message) {
@@ -31,6 +34,9 @@ public struct SyncChannel {
         case .ready: text = "ready"
         case .error(let why): text = "error " + why
         case .closed: return
+        case .seccompListener(let listener):
+            _ = FDPassing.send(fd, Array("seccomp-listener".utf8), fd: listener)
+            return
         }
         var bytes = Array(text.utf8.prefix(4000))
         while true {
@@ -40,12 +46,11 @@ public struct SyncChannel {
     }
 
     public static func receive(_ fd: Int32) -> Message {
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n < 0 && cshim_errno() == EINTR { continue }
-            if n <= 0 { return .closed }
-            let text = String(decoding: buffer[0..<n], as: UTF8.self)
+        do {
+            guard let (bytes, passed) = FDPassing.receive(fd) else { return .closed }
+            let text = String(decoding: bytes, as: UTF8.self)
+            if text == "seccomp-listener", let passed { return .seccompListener(passed) }
+            if let passed { close(passed) }
             if text == "go" { return .go }
             if text == "ready" { return .ready }
             if text.hasPrefix("error ") { return .error(String(text.dropFirst(6))) }
