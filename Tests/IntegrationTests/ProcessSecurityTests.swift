@@ -107,6 +107,21 @@ extension IntegrationTests {
             }
         }
 
+        @Test("masked: a file reads empty, a directory is empty; read-only paths refuse writes", arguments: Mode.allCases)
+        func maskedAndReadonly(_ mode: Mode) throws {
+            let h = try Harness(mode, "paths")
+            defer { h.cleanup() }
+            let id = h.newID("paths")
+            var config = h.config(["sh", "-c", "wc -c < /proc/timer_list; ls -A /sys/firmware | wc -l; (echo x > /proc/sys/kernel/domainname) 2>&1; touch /sys/firmware/x 2>&1"])
+            config.set("linux.maskedPaths", ["/proc/timer_list", "/sys/firmware"])
+            config.set("linux.readonlyPaths", ["/proc/sys"])
+            let result = h.rsrun(["run", "-b", try h.bundle(config), id])
+            let lines = fieldsPerLine(result.stdout)
+            #expect(lines.count == 4 && lines[0] == "0" && lines[1] == "0", "\(result)")
+            #expect(lines.count == 4 && mentions(lines[2], "Read-only file system") && mentions(lines[3], "Read-only file system"), "\(result)")
+            expectNothingLeft(h, id: id)
+        }
+
         @Test("namespaced sysctls are written inside the container: net (dots or slashes), ipc, uts", arguments: Mode.allCases)
         func sysctls(_ mode: Mode) throws {
             let h = try Harness(mode, "sysctl")
