@@ -43,12 +43,9 @@ public struct UserNamespacePool: Sendable, Equatable {
 
     /// A file name for one set of maps (FNV-1a of their text).
     static func key(_ plan: IDMapPlan) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in mapsText(plan).utf8 {
-            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
-        }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        var hash = FNV1a()
+        hash.mix(mapsText(plan))
+        return hash.hex
     }
 
     func advertPath(_ plan: IDMapPlan, slot: Int) -> String { "\(directory)/\(UserNamespacePool.key(plan)).\(slot)" }

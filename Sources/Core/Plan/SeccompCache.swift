@@ -15,10 +15,10 @@ struct SeccompCache {
     init(stateRoot: String) { directory = stateRoot + "/@seccomp" }
 
     static func key(_ seccomp: Spec.Seccomp) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var hash = FNV1a()
         func mix(_ text: String) {
-            for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-            hash = (hash ^ 0x1f) &* 0x100_0000_01b3   // field separator
+            hash.mix(text)
+            hash.mix("\u{1f}")   // field separator
         }
         // Not seccomp_api_get(): it probes the kernel with nine seccomp(2) calls. The kernel
         // cannot change under a state root that lives on a tmpfs (/run).
@@ -36,8 +36,7 @@ struct SeccompCache {
             for arg in rule.args { mix("\(arg.index) \(arg.op.rawValue) \(arg.value) \(arg.valueTwo.map { "\($0)" } ?? "-")") }
             mix("end")
         }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        return hash.hex
     }
 
     func path(_ key: String) -> String { "\(directory)/\(key)" }

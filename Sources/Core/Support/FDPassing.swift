@@ -17,17 +17,24 @@ enum FDPassing {
             raw.storeBytes(of: Int32(SCM_RIGHTS), toByteOffset: 12, as: Int32.self)
             raw.storeBytes(of: fd, toByteOffset: 16, as: Int32.self)
         }
-        return payload.withUnsafeMutableBytes { data in
+        let sent = withMessage(&payload, &control) { message in
+            while true {
+                let n = sendmsg(socket, &message, Int32(MSG_NOSIGNAL))
+                if n >= 0 || cshim_errno() != EINTR { return n }
+            }
+        }
+        return sent == bytes.count
+    }
+
+    /// A msghdr over `payload` (one iovec) and `control`, for the duration of `body`.
+    static func withMessage(_ payload: inout [UInt8], _ control: inout [UInt8], _ body: (inout msghdr) -> Int) -> Int {
+        payload.withUnsafeMutableBytes { data in
             control.withUnsafeMutableBytes { ctl in
                 var iov = iovec(iov_base: data.baseAddress, iov_len: data.count)
                 return withUnsafeMutablePointer(to: &iov) { iovPointer in
                     var message = msghdr(msg_name: nil, msg_namelen: 0, msg_iov: iovPointer, msg_iovlen: 1,
                                          msg_control: ctl.baseAddress, msg_controllen: ctl.count, msg_flags: 0)
-                    while true {
-                        let n = sendmsg(socket, &message, Int32(MSG_NOSIGNAL))
-                        if n >= 0 { return n == data.count }
-                        if cshim_errno() != EINTR { return false }
-                    }
+                    return body(&message)
                 }
             }
         }
@@ -38,17 +45,10 @@ enum FDPassing {
     static func receive(_ socket: Int32, capacity: Int = 4096) -> (bytes: [UInt8], fd: Int32?)? {
         var payload = [UInt8](repeating: 0, count: capacity)
         var control = [UInt8](repeating: 0, count: controlSize)
-        let received: Int = payload.withUnsafeMutableBytes { data in
-            control.withUnsafeMutableBytes { ctl in
-                var iov = iovec(iov_base: data.baseAddress, iov_len: data.count)
-                return withUnsafeMutablePointer(to: &iov) { iovPointer in
-                    var message = msghdr(msg_name: nil, msg_namelen: 0, msg_iov: iovPointer, msg_iovlen: 1,
-                                         msg_control: ctl.baseAddress, msg_controllen: ctl.count, msg_flags: 0)
-                    while true {
-                        let n = recvmsg(socket, &message, Int32(MSG_CMSG_CLOEXEC))
-                        if n >= 0 || cshim_errno() != EINTR { return n }
-                    }
-                }
+        let received = withMessage(&payload, &control) { message in
+            while true {
+                let n = recvmsg(socket, &message, Int32(MSG_CMSG_CLOEXEC))
+                if n >= 0 || cshim_errno() != EINTR { return n }
             }
         }
         guard received > 0 else { return nil }
