@@ -24,20 +24,13 @@ public struct SchedulerPlan: Sendable, Equatable {
 /// what this caller may do: only root on the host may raise a hard limit, lower oom_score_adj,
 /// or ask for real-time CPU or I/O scheduling. Everything else is left to the kernel.
 enum ProcessLimits {
-    static let rlimitNumbers: [String: Int32] = [
-        "RLIMIT_CPU": 0, "RLIMIT_FSIZE": 1, "RLIMIT_DATA": 2, "RLIMIT_STACK": 3, "RLIMIT_CORE": 4,
-        "RLIMIT_RSS": 5, "RLIMIT_NPROC": 6, "RLIMIT_NOFILE": 7, "RLIMIT_MEMLOCK": 8, "RLIMIT_AS": 9,
-        "RLIMIT_LOCKS": 10, "RLIMIT_SIGPENDING": 11, "RLIMIT_MSGQUEUE": 12, "RLIMIT_NICE": 13,
-        "RLIMIT_RTPRIO": 14, "RLIMIT_RTTIME": 15,
-    ]
-
     static let hostOnly = "which only root on the host has (a rootless container does not)"
 
     /// Types, duplicates and soft <= hard were checked by validation.
     static func rlimits(_ limits: [Spec.Rlimit], identity: Identity) throws -> [RlimitStep] {
         try limits.enumerated().map { index, limit in
             let path = "process.rlimits[\(index)]"
-            guard let resource = rlimitNumbers[limit.type] else {
+            guard let resource = Spec.Rlimit.resources[limit.type] else {
                 throw RuntimeError(path: path + ".type", "unknown rlimit type \(SpecPath.quoted(limit.type))")
             }
             if !identity.holdsHostCapabilities {

@@ -66,7 +66,7 @@ extension Spec {
     }
 
     public struct Rlimit: Sendable, Equatable {
-        /// "RLIMIT_NOFILE" etc.; checked against `Spec.Rlimit.knownTypes` by validation.
+        /// "RLIMIT_NOFILE" etc.; checked against `Spec.Rlimit.resources` by validation.
         public var type: String
         public var hard: UInt64
         public var soft: UInt64
@@ -77,12 +77,13 @@ extension Spec {
             self.soft = soft
         }
 
-        /// The resources of getrlimit(2).
-        public static let knownTypes: [String] = [
-            "RLIMIT_AS", "RLIMIT_CORE", "RLIMIT_CPU", "RLIMIT_DATA", "RLIMIT_FSIZE",
-            "RLIMIT_LOCKS", "RLIMIT_MEMLOCK", "RLIMIT_MSGQUEUE", "RLIMIT_NICE", "RLIMIT_NOFILE",
-            "RLIMIT_NPROC", "RLIMIT_RSS", "RLIMIT_RTPRIO", "RLIMIT_RTTIME", "RLIMIT_SIGPENDING",
-            "RLIMIT_STACK",
+        /// The resources of getrlimit(2) and their numbers (<sys/resource.h>): validation
+        /// checks names against it, the plan takes the numbers from it.
+        public static let resources: [String: Int32] = [
+            "RLIMIT_CPU": 0, "RLIMIT_FSIZE": 1, "RLIMIT_DATA": 2, "RLIMIT_STACK": 3, "RLIMIT_CORE": 4,
+            "RLIMIT_RSS": 5, "RLIMIT_NPROC": 6, "RLIMIT_NOFILE": 7, "RLIMIT_MEMLOCK": 8, "RLIMIT_AS": 9,
+            "RLIMIT_LOCKS": 10, "RLIMIT_SIGPENDING": 11, "RLIMIT_MSGQUEUE": 12, "RLIMIT_NICE": 13,
+            "RLIMIT_RTPRIO": 14, "RLIMIT_RTTIME": 15,
         ]
     }
 

@@ -31,7 +31,7 @@ enum SpecValidator {
         var seen: Set<String> = []
         for (index, limit) in process.rlimits.enumerated() {
             let path = "process.rlimits[\(index)]"
-            guard Spec.Rlimit.knownTypes.contains(limit.type) else {
+            guard Spec.Rlimit.resources[limit.type] != nil else {
                 throw RuntimeError(path: "\(path).type", "unknown rlimit type \(SpecPath.quoted(limit.type))")
             }
             // The spec makes duplicates an error: which one would win is otherwise unclear.
