@@ -14,8 +14,8 @@ struct FlagTable {
     }
 
     /// Parsed flags by canonical name, and the positional arguments.
-    func parse(_ args: ArraySlice<String>, stopAtFirstPositional: Bool = false) throws -> (flags: [String: String], positionals: [String], rest: ArraySlice<String>) {
-        var flags: [String: String] = [:]
+    func parse(_ args: ArraySlice<String>, stopAtFirstPositional: Bool = false) throws -> (flags: Flags, positionals: [String], rest: ArraySlice<String>) {
+        var flags = Flags()
         var positionals: [String] = []
         var i = args.startIndex
         while i < args.endIndex {
@@ -42,9 +42,9 @@ struct FlagTable {
             }
             if takesValue {
                 if let inline {
-                    flags[canonical] = inline
+                    flags.add(canonical, inline)
                 } else if i < args.endIndex {
-                    flags[canonical] = args[i]
+                    flags.add(canonical, args[i])
                     i += 1
                 } else {
                     throw RuntimeError(path: name, "needs a value")
@@ -53,13 +53,23 @@ struct FlagTable {
                 if let inline, inline != "true" && inline != "false" {
                     throw RuntimeError(path: name, "takes no value")
                 }
-                flags[canonical] = inline ?? "true"
+                flags.add(canonical, inline ?? "true")
             }
         }
         return (flags, positionals, [])
     }
 }
 
-extension Dictionary where Key == String, Value == String {
+/// Parsed flags by canonical name. A flag given twice keeps every value (`exec -e A=1 -e B=2`);
+/// reading it as one value gives the last, as urfave/cli does.
+struct Flags {
+    private var values: [String: [String]] = [:]
+
+    mutating func add(_ name: String, _ value: String) { values[name, default: []].append(value) }
+
+    subscript(name: String) -> String? { values[name]?.last }
+
+    func all(_ name: String) -> [String] { values[name] ?? [] }
+
     func isSet(_ name: String) -> Bool { self[name] == "true" }
 }

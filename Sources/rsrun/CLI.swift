@@ -48,6 +48,7 @@ struct CLI {
         case "run": return try run(verbArgs)
         case "state": return try state(verbArgs)
         case "kill": return try kill(verbArgs)
+        case "exec": return try exec(verbArgs)
         case "delete": return try delete(verbArgs)
         case "list": return try list(verbArgs)
         case "spec": return try spec(verbArgs)
@@ -104,6 +105,7 @@ struct CLI {
           create   create a container from a bundle (-b DIR); it waits for start
           start    start the process of a created container
           run      create and start a container; waits unless -d
+          exec     run a process in a container: exec [flags] ID CMD [ARGS...] or exec -p FILE ID
           state    print the OCI state of a container as JSON
           kill     send a signal (default TERM) to a container's init
           delete   delete a stopped or created container (-f kills a running one)

@@ -8,7 +8,7 @@ extension CLI {
         (["--no-pivot"], false), (["--no-new-keyring"], false), (["--preserve-fds"], true),
     ]
 
-    func createOptions(_ flags: [String: String]) throws -> CreateOptions {
+    func createOptions(_ flags: Flags) throws -> CreateOptions {
         var options = CreateOptions(bundle: flags["--bundle"] ?? ".")
         options.pidFile = flags["--pid-file"]
         options.consoleSocket = flags["--console-socket"]

@@ -98,6 +98,7 @@ enum Env {
     static let isRoot = geteuid() == 0
     static let setpriv = findTool("setpriv")
     static let unshare = findTool("unshare")
+    static let nsenter = findTool("nsenter")
     static let envTool = findTool("env")
 
     static let testUser: TestUser? = user(named: environment("RSRUN_TEST_USER") ?? "rsrun-test")

@@ -48,6 +48,10 @@ final class Harness {
 
     private var tracked: [(id: String, root: StateRoot)] = []
     private var background: [Subprocess] = []
+    /// The user namespace every rsrun call of this test joins in the userns modes, as
+    /// podman's commands all join its pause process's namespace: a container made by one
+    /// call must be reachable (setns) from the next.
+    private var namespaceHolder: Subprocess?
     private var bundleCount = 0
 
     private static let sandboxCounter = Counter()
@@ -203,11 +207,42 @@ final class Harness {
             case .value(let value): argv.append("XDG_RUNTIME_DIR=\(value)")
             }
             argv += extraEnv
-            // unshare is found through the PATH of env -i above, so it is named by its full path.
-            if mode == .userns { argv += [Env.unshare!, "--map-root-user"] }
-            if mode == .usernsSubids { argv += [Env.unshare!, "--map-root-user", "--map-auto"] }
+            // Tools are found through the PATH of env -i above, so they are named by full path.
+            if mode != .user {
+                if let holder = userNamespaceHolder() {
+                    // Our kuid is uid 0 of that namespace, so preserving it keeps us root there.
+                    argv += [Env.nsenter!, "--user", "--preserve-credentials", "--target", "\(holder)"]
+                } else {
+                    argv += unshareArgs
+                }
+            }
             return (argv + [Env.binary] + args, ["PATH=\(Env.standardPath)"])
         }
+    }
+
+    /// How the userns modes make their namespace.
+    var unshareArgs: [String] {
+        mode == .usernsSubids ? [Env.unshare!, "--map-root-user", "--map-auto"] : [Env.unshare!, "--map-root-user"]
+    }
+
+    /// The pid of this test's user namespace holder (a `sleep` run by unshare as the test
+    /// user), started on first use; nil if it cannot be started (each call then unshares).
+    func userNamespaceHolder() -> Int32? {
+        if let holder = namespaceHolder { return holder.pid }
+        guard Env.nsenter != nil, let user else { return nil }
+        let argv = [Env.setpriv!, "--reuid=\(user.uid)", "--regid=\(user.gid)", "--init-groups",
+                    Env.envTool!, "-i", "PATH=\(Env.standardPath)"] + unshareArgs + ["sleep", "100000"]
+        guard let holder = Subprocess.start(argv, env: ["PATH=\(Env.standardPath)"], timeout: 3600) else { return nil }
+        // Ready once unshare has written the maps and exec'd sleep in place of itself.
+        let ready = poll(timeout: 10) {
+            (readText("/proc/\(holder.pid)/comm") ?? "") == "sleep\n" && !(readText("/proc/\(holder.pid)/uid_map") ?? "").isEmpty
+        }
+        guard ready else {
+            holder.killAndWait()
+            return nil
+        }
+        namespaceHolder = holder
+        return holder.pid
     }
 
     /// Global flags for `root`, then `args` (verb and all).
@@ -294,6 +329,7 @@ final class Harness {
             }
         }
         for process in background { process.killAndWait(grace: 5) }
+        namespaceHolder?.killAndWait()
         for (id, root) in tracked {
             // Only ids this test process made up are specific enough to kill by.
             if Harness.isOwnID(id) {

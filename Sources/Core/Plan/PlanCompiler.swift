@@ -58,7 +58,9 @@ public struct PlanCompiler {
         // The ids the container can use: its own maps, or, without a user namespace of its
         // own, those of the namespace rsrun runs in (nil: all of them).
         let visible = userns.map { IDMaps(uids: $0.uids, gids: $0.gids) } ?? identity.ownMappings
-        var (processPlan, notes) = try compileProcess(process, userns: userns, visible: visible)
+        let groups = userns.map { GroupPolicy(denied: $0.setgroupsDenied, advice: $0.setgroupsAdvice) }
+            ?? GroupPolicy(denied: !identity.canSetGroups, advice: Identity.inheritedSetgroupsAdvice)
+        var (processPlan, notes) = try compileProcess(process, groups: groups, visible: visible)
         let (lsm, lsmNotes) = try LSMPlan.compile(process, mountLabel: linux.mountLabel)
         notes += lsmNotes
         var seccomp: SeccompPlan?
@@ -115,7 +117,13 @@ public struct PlanCompiler {
         try identity.idMapPlan(uids: linux.uidMappings, gids: linux.gidMappings)
     }
 
-    func compileProcess(_ process: Spec.Process, userns: IDMapPlan?, visible: IDMaps?) throws -> (ProcessPlan, notes: [String]) {
+    /// Whether the container process may call setgroups(2), and what to change if it may not.
+    struct GroupPolicy {
+        var denied: Bool
+        var advice: String
+    }
+
+    func compileProcess(_ process: Spec.Process, groups: GroupPolicy, visible: IDMaps?) throws -> (ProcessPlan, notes: [String]) {
         if process.terminal {
             throw RuntimeError(path: "process.terminal", "terminals are not supported yet; set it to false")
         }
@@ -131,10 +139,9 @@ public struct PlanCompiler {
                 throw RuntimeError(path: "process.user.additionalGids[\(i)]", "\(gid) is not mapped in the container's user namespace")
             }
         }
-        let keepGroups = userns.map(\.setgroupsDenied) ?? !identity.canSetGroups
+        let keepGroups = groups.denied
         if keepGroups && !user.additionalGids.isEmpty {
-            let advice = userns?.setgroupsAdvice ?? Identity.inheritedSetgroupsAdvice
-            throw RuntimeError(path: "process.user.additionalGids", "supplementary groups need setgroups, but \(advice); or drop additionalGids")
+            throw RuntimeError(path: "process.user.additionalGids", "supplementary groups need setgroups, but \(groups.advice); or drop additionalGids")
         }
         let pathEntry = process.env.last { $0.hasPrefix("PATH=") }
         var capabilities: CapabilityPlan?

@@ -25,6 +25,8 @@ public struct SyncChannel {
         case closed
         /// The seccomp notify fd, passed with SCM_RIGHTS.
         case seccompListener(Int32)
+        /// `exec`: the pid of the process forked into the container's pid namespace.
+        case pid(Int32)
     }
 
     public static func send(_ fd: Int32, _ message: Message) {
@@ -33,6 +35,7 @@ public struct SyncChannel {
         case .go: text = "go"
         case .ready: text = "ready"
         case .error(let why): text = "error " + why
+        case .pid(let pid): text = "pid \(pid)"
         case .closed: return
         case .seccompListener(let listener):
             _ = FDPassing.send(fd, Array("seccomp-listener".utf8), fd: listener)
@@ -53,6 +56,7 @@ public struct SyncChannel {
             if let passed { close(passed) }
             if text == "go" { return .go }
             if text == "ready" { return .ready }
+            if text.hasPrefix("pid "), let pid = Int32(text.dropFirst(4)) { return .pid(pid) }
             if text.hasPrefix("error ") { return .error(String(text.dropFirst(6))) }
             return .error("unexpected message from container init: \(text)")
         }

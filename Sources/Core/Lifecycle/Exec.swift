@@ -1,0 +1,89 @@
+import CShim
+import Glibc
+import Rootless
+
+extension Runtime {
+    /// Runs another process in a created or running container. In the foreground it waits,
+    /// passing signals on, and returns the exit code (128+N for signal N); detached, it
+    /// returns 0 once the process has been started.
+    public func exec(_ id: String, _ options: ExecOptions, onPlanned: (ExecPlan) -> Void = { _ in }) throws -> Int32 {
+        let (record, status) = try inspect(id)
+        guard let record, status == .created || status == .running else {
+            throw RuntimeError("cannot exec in a container that is \(status.rawValue)")
+        }
+        let plan = try execPlan(record, options)
+        onPlanned(plan)
+        guard let initPidfd = pidfd(for: record) else { throw RuntimeError("cannot exec in a container that is stopped") }
+        defer { close(initPidfd) }
+
+        var mask = sigset_t()
+        _ = cshim_sigemptyset(&mask)
+        if !options.detach {
+            for sig in Runtime.forwardedSignals { _ = cshim_sigaddset(&mask, sig) }
+            _ = cshim_sigprocmask(SIG_BLOCK, &mask, nil)
+        }
+        let process = try ExecSpawner.spawn(plan, initPid: record.pid, initPidfd: initPidfd) { pid, listener in
+            guard let seccomp = plan.seccomp, let path = seccomp.listenerPath else { return }
+            try SeccompListener.hand(listener, to: path, pid: pid, ociVersion: record.ociVersion,
+                                     metadata: seccomp.listenerMetadata, state: record.ociState(status: status))
+        }
+        if let pidFile = options.pidFile {
+            do {
+                try FileIO.writeAtomically(StateRoot.absolute(pidFile), Array("\(process.pid)".utf8), mode: 0o644)
+            } catch {
+                process.kill(SIGKILL)
+                process.reap()
+                throw error
+            }
+        }
+        if options.detach { return 0 }
+        return Runtime.exitCode(forwardUntilExit(process, mask: mask))
+    }
+
+    /// The process, its identity and confinement, from the container's config and the flags.
+    func execPlan(_ record: ContainerRecord, _ options: ExecOptions) throws -> ExecPlan {
+        let configPath = record.bundle + "/config.json"
+        guard let bytes = FileIO.read(configPath) else {
+            throw RuntimeError(step: "read", path: configPath, "", errno: cshim_errno())
+        }
+        let spec = try Spec.parse(bytes, source: configPath)
+        var file: [UInt8]?
+        if let path = options.processFile {
+            guard let text = FileIO.read(StateRoot.absolute(path)) else {
+                throw RuntimeError(step: "read", path: path, "", errno: cshim_errno())
+            }
+            file = text
+        }
+        let process = try ExecProcessBuilder.build(base: spec.process, file: file, options: options)
+
+        let namespaces = try ContainerNamespaces.differing(pid: record.pid)
+        let visible: IDMaps?
+        let groups: PlanCompiler.GroupPolicy
+        if namespaces & CSHIM_CLONE_NEWUSER != 0 {
+            let base = "/proc/\(record.pid)/"
+            guard let uids = IDMapping.read(mapFile: base + "uid_map"), let gids = IDMapping.read(mapFile: base + "gid_map") else {
+                throw RuntimeError(step: "read", path: base + "uid_map", "", errno: cshim_errno())
+            }
+            visible = IDMaps(uids: uids, gids: gids)
+            let denied = FileIO.readText(base + "setgroups")?.hasPrefix("deny") ?? false
+            groups = .init(denied: denied, advice: "the container's user namespace denies it (its gid map was written without newgidmap)")
+        } else {
+            visible = identity.ownMappings
+            groups = .init(denied: !identity.canSetGroups, advice: Identity.inheritedSetgroupsAdvice)
+        }
+        var compiler = PlanCompiler(identity: identity, bundle: record.bundle, id: record.id)
+        compiler.preserveFDs = options.preserveFDs
+        var (processPlan, notes) = try compiler.compileProcess(process, groups: groups, visible: visible)
+        let (lsm, lsmNotes) = try LSMPlan.compile(process, mountLabel: nil)
+        notes += lsmNotes
+        var seccomp: SeccompPlan?
+        if let profile = spec.linux?.seccomp {
+            let compiled = try SeccompCompiler.compile(profile, cache: SeccompCache(stateRoot: store.root))
+            seccomp = compiled
+            notes += compiled.notes
+        }
+        // As with runc, an exec'd process inherits its OOM score from the caller, not the config.
+        processPlan.oomScoreAdj = nil
+        return ExecPlan(namespaces: namespaces, process: processPlan, seccomp: seccomp, lsm: lsm, notes: notes)
+    }
+}

@@ -1,0 +1,141 @@
+import CShim
+import Glibc
+import Rootless
+
+/// `exec`'s process sequence. rsrun clones one child, which joins all of the init's
+/// namespaces at once through its pidfd (setns(2) orders the user namespace first). A pid
+/// namespace joined that way applies to children only, so the child then forks once more,
+/// with CLONE_PARENT so that the process in the container is rsrun's own child (waitable,
+/// signalled through a pidfd), tells rsrun its pid and exits. Without a pid namespace to
+/// join, the first child is the process. Either way: exactly one extra process at most.
+enum ExecSpawner {
+    /// `initPidfd`: the container's init, checked to be the process `create` started.
+    static func spawn(_ plan: ExecPlan, initPid: Int32, initPidfd: Int32,
+                      onSeccompListener: (Int32, Int32) throws -> Void) throws -> InitSpawner.Spawned {
+        let channel = try SyncChannel.make()
+        // The init's root, for a container made with --no-pivot (its mount namespace's root
+        // is then not the container's); best effort, the namespace root is right otherwise.
+        let rootFD = open("/proc/\(initPid)/root", Int32(CSHIM_O_PATH) | O_CLOEXEC)
+        defer { if rootFD >= 0 { close(rootFD) } }
+        var pidfd: Int32 = -1
+        let pid = withUnsafeMutablePointer(to: &pidfd) { fdPointer -> Int in
+            var args = cshim_clone_args()
+            args.flags = CSHIM_CLONE_PIDFD
+            args.pidfd = UInt64(UInt(bitPattern: fdPointer))
+            args.exit_signal = UInt64(SIGCHLD)
+            return cshim_clone3(&args)
+        }
+        if pid < 0 {
+            let code = cshim_errno()
+            close(channel.parentEnd)
+            close(channel.childEnd)
+            throw RuntimeError(step: "clone3", "start the exec'd process", errno: code)
+        }
+        if pid == 0 {
+            close(channel.parentEnd)
+            ExecChild(plan: plan, initPidfd: initPidfd, rootFD: rootFD, channel: channel.childEnd).run()
+        }
+        close(channel.childEnd)
+        defer { close(channel.parentEnd) }
+        let first = InitSpawner.Spawned(pid: Int32(pid), pidfd: pidfd, pooledFrom: nil)
+        var process = plan.forksIntoPidNamespace ? nil : first
+        do {
+            while true {
+                switch SyncChannel.receive(channel.parentEnd) {
+                case .pid(let forked):
+                    // Our child (CLONE_PARENT), not reaped yet: the pid cannot have been reused.
+                    let fd = cshim_pidfd_open(forked, 0)
+                    if fd < 0 { throw RuntimeError.system("pidfd_open of the exec'd process") }
+                    process = InitSpawner.Spawned(pid: forked, pidfd: fd, pooledFrom: nil)
+                    first.reap()
+                    close(first.pidfd)
+                case .ready:
+                    guard let process else { throw RuntimeError("exec'd process did not report its pid") }
+                    return process
+                case .error(let text):
+                    throw RuntimeError(text)
+                case .seccompListener(let fd):
+                    defer { close(fd) }
+                    try onSeccompListener(process?.pid ?? first.pid, fd)
+                default:
+                    throw RuntimeError("the exec'd process exited during set-up")
+                }
+            }
+        } catch {
+            if let process {
+                process.kill(SIGKILL)
+                process.reap()
+            }
+            if process?.pid != first.pid {
+                first.kill(SIGKILL)
+                first.reap()
+            }
+            throw error
+        }
+    }
+}
+
+/// The child side of `exec`, from clone3 to execve: it only executes the plan.
+struct ExecChild {
+    let plan: ExecPlan
+    let initPidfd: Int32
+    let rootFD: Int32
+    let channel: Int32
+
+    var launcher: ProcessLauncher {
+        ProcessLauncher(process: plan.process, seccomp: plan.seccomp, lsm: plan.lsm, channel: channel)
+    }
+
+    func run() -> Never {
+        do {
+            // Nothing in the container may open our /proc/<pid>/exe or memory while we are
+            // rsrun; execve makes the process dumpable again as the container's program.
+            _ = cshim_prctl(CSHIM_PR_SET_DUMPABLE, 0, 0, 0, 0)
+            _ = cshim_prctl(CSHIM_PR_SET_PDEATHSIG, UInt(SIGKILL), 0, 0, 0)
+            try join()
+            if plan.forksIntoPidNamespace { try forkIntoPidNamespace() }
+            launcher.resetInherited(keep: [channel])
+            if plan.joinsUserNamespace {
+                // setns left our ids as they were on the host, likely unmapped here.
+                if cshim_setresgid(0, 0, 0) != 0 { throw RuntimeError.system("setresgid to container root") }
+                if cshim_setresuid(0, 0, 0) != 0 { throw RuntimeError.system("setresuid to container root") }
+            }
+            try launcher.enterWorkingDirectory()
+            let path = try ExecutableLookup.find(plan.process.args[0], searchPath: plan.process.searchPath)
+            try launcher.secure()
+            _ = cshim_prctl(CSHIM_PR_SET_PDEATHSIG, 0, 0, 0, 0)
+            SyncChannel.send(channel, .ready)
+            launcher.exec(path)
+        } catch {
+            SyncChannel.send(channel, .error("\(error)"))
+            _exit(1)
+        }
+    }
+
+    func join() throws {
+        if plan.namespaces != 0 && cshim_setns(initPidfd, Int32(truncatingIfNeeded: plan.namespaces)) != 0 {
+            throw RuntimeError(step: "join the container's namespaces", "setns", errno: cshim_errno())
+        }
+        close(initPidfd)
+        if rootFD >= 0 {
+            if fchdir(rootFD) != 0 || chroot(".") != 0 {
+                throw RuntimeError(step: "enter the container's root", "chroot", errno: cshim_errno())
+            }
+            close(rootFD)
+        }
+    }
+
+    /// The second fork: its child is rsrun's (CLONE_PARENT) and in the container's pid namespace.
+    func forkIntoPidNamespace() throws {
+        var args = cshim_clone_args()
+        args.flags = CSHIM_CLONE_PARENT
+        let pid = cshim_clone3(&args)
+        if pid < 0 { throw RuntimeError(step: "clone3", "enter the container's pid namespace", errno: cshim_errno()) }
+        if pid > 0 {
+            SyncChannel.send(channel, .pid(Int32(pid)))
+            _exit(0)
+        }
+        // PDEATHSIG is not inherited; our parent is now rsrun itself.
+        _ = cshim_prctl(CSHIM_PR_SET_PDEATHSIG, UInt(SIGKILL), 0, 0, 0)
+    }
+}
