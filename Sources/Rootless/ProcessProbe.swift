@@ -5,6 +5,7 @@ import Glibc
 /// since boot) tells a process we started apart from an unrelated one that reused its pid.
 public struct ProcessProbe: Sendable, Equatable {
     public var state: Character
+    public var parent: Int32
     public var startTime: UInt64
 
     public static func read(pid: Int32) -> ProcessProbe? {
@@ -14,8 +15,9 @@ public struct ProcessProbe: Sendable, Equatable {
         let rest = bytes[(close + 1)...].split(separator: UInt8(ascii: " "))
         // rest[0] is field 3 (state); field 22 (starttime) is rest[19].
         guard rest.count > 19, let st = rest[0].first else { return nil }
-        guard let start = UInt64(String(decoding: rest[19], as: UTF8.self)) else { return nil }
-        return ProcessProbe(state: Character(UnicodeScalar(st)), startTime: start)
+        guard let start = UInt64(String(decoding: rest[19], as: UTF8.self)),
+              let parent = Int32(String(decoding: rest[1], as: UTF8.self)) else { return nil }
+        return ProcessProbe(state: Character(UnicodeScalar(st)), parent: parent, startTime: start)
     }
 
     public var isAlive: Bool { state != "Z" && state != "X" && state != "x" }

@@ -49,6 +49,7 @@ struct CLI {
         case "state": return try state(verbArgs)
         case "kill": return try kill(verbArgs)
         case "exec": return try exec(verbArgs)
+        case "ps": return try ps(verbArgs)
         case "delete": return try delete(verbArgs)
         case "list": return try list(verbArgs)
         case "spec": return try spec(verbArgs)
@@ -107,7 +108,8 @@ struct CLI {
           run      create and start a container; waits unless -d
           exec     run a process in a container: exec [flags] ID CMD [ARGS...] or exec -p FILE ID
           state    print the OCI state of a container as JSON
-          kill     send a signal (default TERM) to a container's init
+          kill     send a signal (default TERM) to a container's init (--all: to all its processes)
+          ps       list a container's processes (--format table|json; ps options after the id)
           delete   delete a stopped or created container (-f kills a running one)
           list     list containers (-q ids only, --format table|json)
           spec     write a default config.json (--rootless for an unprivileged user)

@@ -43,10 +43,14 @@ extension CLI {
     }
 
     mutating func kill(_ args: ArraySlice<String>) throws -> Int32 {
-        let (_, positionals, _) = try FlagTable([(["--all", "-a"], false)]).parse(args)
+        let (flags, positionals, _) = try FlagTable([(["--all", "-a"], false)]).parse(args)
         let id = try singleID(positionals, extra: 1)
         let signal = try Signals.parse(positionals.count > 1 ? positionals[1] : "TERM")
-        try runtime().kill(id, signal: signal)
+        if flags.isSet("--all") {
+            try runtime().killAll(id, signal: signal)
+        } else {
+            try runtime().kill(id, signal: signal)
+        }
         return 0
     }
 

@@ -90,3 +90,37 @@ extension CLI {
         return 0
     }
 }
+
+extension CLI {
+    /// `ps [--format table|json] ID [ps options]`, runc's grammar ("--" before the ps options
+    /// is allowed).
+    mutating func ps(_ args: ArraySlice<String>) throws -> Int32 {
+        let (flags, _, rest) = try FlagTable([(["--format", "-f"], true)]).parse(args, stopAtFirstPositional: true)
+        guard let id = rest.first else { throw RuntimeError("container id is required") }
+        context += " " + id
+        var psArgs = Array(rest.dropFirst())
+        if psArgs.first == "--" { psArgs.removeFirst() }
+        let format = flags["--format"] ?? "table"
+        let runtime = try runtime()
+        switch format {
+        case "json":
+            if !psArgs.isEmpty { throw RuntimeError(path: "--format", "ps options cannot be used with json") }
+            Output.out(JSONValue.array(try runtime.processes(id).map { .int($0) }).serialized())
+        case "table":
+            Output.out(try runtime.psTable(id, psArgs: psArgs, environment: CLI.environment()))
+        default:
+            throw RuntimeError(path: "--format", "must be table or json, got \"\(format)\"")
+        }
+        return 0
+    }
+
+    static func environment() -> [String] {
+        var entries: [String] = []
+        var cursor = environ
+        while let entry = cursor.pointee {
+            entries.append(String(cString: entry))
+            cursor += 1
+        }
+        return entries
+    }
+}

@@ -1,0 +1,99 @@
+import CShim
+import Glibc
+import Rootless
+
+extension Runtime {
+    /// Host pids of the container's processes, the init first. Without a cgroup of its own
+    /// (not built yet) they are the processes of its pid namespace; a container that shares
+    /// our pid namespace has the init and its descendants.
+    public func processes(_ id: String) throws -> [Int32] {
+        let (record, status) = try inspect(id)
+        guard let record, status == .created || status == .running else { return [] }
+        return ContainerProcesses.list(initPid: record.pid)
+    }
+
+    /// `kill --all`: every process of the container, each through a pidfd opened after it was
+    /// listed, so a pid reused meanwhile by an unrelated process cannot be hit.
+    public func killAll(_ id: String, signal: Int32) throws {
+        let (record, status) = try inspect(id)
+        guard let record, status == .created || status == .running else {
+            throw RuntimeError("container is \(status.rawValue), not running")
+        }
+        guard let initFD = pidfd(for: record) else { throw RuntimeError("container is stopped, not running") }
+        defer { close(initFD) }
+        for pid in ContainerProcesses.list(initPid: record.pid) {
+            let fd = pid == record.pid ? initFD : cshim_pidfd_open(pid, 0)
+            if fd < 0 { continue }
+            // Still ours? A process that left the namespace since the listing is not signalled.
+            if pid == record.pid || ContainerProcesses.sharesPidNamespace(pid, with: record.pid) {
+                _ = cshim_pidfd_send_signal(fd, signal)
+            }
+            if fd != initFD { close(fd) }
+        }
+    }
+}
+
+enum ContainerProcesses {
+    static func list(initPid: Int32) -> [Int32] {
+        guard let target = namespaceID(initPid) else { return [] }
+        let pids = (FileIO.list("/proc") ?? []).compactMap { Int32($0) }.sorted()
+        if let own = namespaceID(getpid()), own == target {
+            return descendants(of: initPid, among: pids)
+        }
+        var found = [initPid]
+        for pid in pids where pid != initPid && namespaceID(pid) == target {
+            if ProcessProbe.read(pid: pid)?.isAlive == true { found.append(pid) }
+        }
+        return found
+    }
+
+    static func sharesPidNamespace(_ pid: Int32, with other: Int32) -> Bool {
+        guard let a = namespaceID(pid) else { return false }
+        return a == namespaceID(other)
+    }
+
+    /// The pid namespace of a process (device and inode of its ns link); nil if unreadable.
+    static func namespaceID(_ pid: Int32) -> [UInt64]? {
+        var info = stat()
+        guard stat("/proc/\(pid)/ns/pid", &info) == 0 else { return nil }
+        return [UInt64(info.st_dev), UInt64(info.st_ino)]
+    }
+
+    static func descendants(of root: Int32, among pids: [Int32]) -> [Int32] {
+        var children: [Int32: [Int32]] = [:]
+        for pid in pids {
+            if let probe = ProcessProbe.read(pid: pid), probe.isAlive { children[probe.parent, default: []].append(pid) }
+        }
+        var found = [root]
+        var i = 0
+        while i < found.count {
+            found += children[found[i]] ?? []
+            i += 1
+        }
+        return found
+    }
+}
+
+extension Runtime {
+    /// `ps` as runc prints it: the host's `ps` with `psArgs` (default -ef), keeping the header
+    /// and the lines whose PID column is one of the container's processes.
+    public func psTable(_ id: String, psArgs: [String], environment: [String]) throws -> String {
+        let pids = Set(try processes(id))
+        let searchPath = environment.last { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) } ?? ExecutableLookup.defaultPath
+        let ps = try ExecutableLookup.find("ps", searchPath: searchPath, field: "ps")
+        let outcome = try ChildCommand(path: ps, args: ["ps"] + (psArgs.isEmpty ? ["-ef"] : psArgs), env: environment).run()
+        guard let status = outcome.status, status == 0 else {
+            throw RuntimeError(path: ps, "exited with status \(Runtime.exitCode(outcome.status ?? 0))")
+        }
+        let lines = String(decoding: outcome.output, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        guard let header = lines.first, let column = header.split(separator: " ").firstIndex(of: "PID") else {
+            throw RuntimeError(path: "ps", "its output has no PID column")
+        }
+        var kept = [String(header)]
+        for line in lines.dropFirst() {
+            let fields = line.split(separator: " ")
+            if fields.count > column, let pid = Int32(fields[column]), pids.contains(pid) { kept.append(String(line)) }
+        }
+        return kept.joined(separator: "\n")
+    }
+}
