@@ -18,6 +18,11 @@ extension CLI {
             guard let count = Int(n), count >= 0 else { throw RuntimeError(path: "--preserve-fds", "expected a number, got \"\(n)\"") }
             options.preserveFDs = count
         }
+        // runc's rule (go-systemd activation.Files): only fds systemd passed to this very process.
+        if let count = CLI.getenv("LISTEN_FDS").flatMap({ Int($0) }), count > 0,
+           CLI.getenv("LISTEN_PID").flatMap({ Int32($0) }) == getpid() {
+            options.listenFDs = count
+        }
         return options
     }
 

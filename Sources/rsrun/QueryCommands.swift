@@ -114,6 +114,10 @@ extension CLI {
         return 0
     }
 
+    static func getenv(_ name: String) -> String? {
+        Glibc.getenv(name).map { String(cString: $0) }
+    }
+
     static func environment() -> [String] {
         var entries: [String] = []
         var cursor = environ

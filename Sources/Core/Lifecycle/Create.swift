@@ -9,6 +9,9 @@ public struct CreateOptions {
     public var noPivot = false
     public var noNewKeyring = false
     public var preserveFDs = 0
+    /// Socket activation: fds 3... that systemd passed us (LISTEN_FDS, LISTEN_PID = our pid)
+    /// go to the container before the preserved ones, with LISTEN_* rewritten for it.
+    public var listenFDs = 0
 
     public init(bundle: String) { self.bundle = bundle }
 }
@@ -50,6 +53,7 @@ extension Runtime {
         var compiler = PlanCompiler(identity: identity, bundle: bundle, id: id)
         compiler.noPivot = options.noPivot
         compiler.preserveFDs = options.preserveFDs
+        compiler.listenFDs = options.listenFDs
         compiler.seccompCacheRoot = store.root
         let plan = try compiler.compile(spec)
         if options.consoleSocket != nil {

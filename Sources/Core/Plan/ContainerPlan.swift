@@ -52,8 +52,10 @@ public struct ProcessPlan: Sendable, Equatable {
     public var scheduler: SchedulerPlan?
     /// The ioprio_set(2) value.
     public var ioPriority: Int32?
-    /// How many fds after stdio pass into the container (`--preserve-fds`).
+    /// How many fds after stdio pass into the container (socket activation, `--preserve-fds`).
     public var preserveFDs: Int
+    /// LISTEN_PID=<our pid> goes into the environment right before execve.
+    public var socketActivation = false
     /// The PATH used to find args[0] inside the container.
     public var searchPath: String
 }

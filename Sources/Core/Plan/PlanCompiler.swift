@@ -10,6 +10,7 @@ public struct PlanCompiler {
     public var id: String
     public var noPivot = false
     public var preserveFDs = 0
+    public var listenFDs = 0
     /// The state root whose @seccomp cache holds compiled filters (nil: always compile).
     public var seccompCacheRoot: String?
 
@@ -149,8 +150,13 @@ public struct PlanCompiler {
         if let caps = process.capabilities {
             (capabilities, notes) = try CapabilityPlan.compile(caps, lastCap: CapabilityPlan.kernelLastCap())
         }
+        var env = process.env
+        if listenFDs > 0 {
+            env.removeAll { $0.hasPrefix("LISTEN_FDS=") || $0.hasPrefix("LISTEN_PID=") || $0.hasPrefix("LISTEN_FDNAMES=") }
+            env.append("LISTEN_FDS=\(listenFDs)")
+        }
         let plan = ProcessPlan(
-            args: process.args, env: process.env, cwd: process.cwd, uid: user.uid, gid: user.gid,
+            args: process.args, env: env, cwd: process.cwd, uid: user.uid, gid: user.gid,
             additionalGids: user.additionalGids, keepGroups: keepGroups,
             umask: user.umask, noNewPrivileges: process.noNewPrivileges,
             oomScoreAdj: try ProcessLimits.oomScoreAdj(process.oomScoreAdj, identity: identity),
@@ -158,7 +164,7 @@ public struct PlanCompiler {
             rlimits: try ProcessLimits.rlimits(process.rlimits, identity: identity),
             scheduler: try ProcessLimits.scheduler(process.scheduler, identity: identity),
             ioPriority: try ProcessLimits.ioPriority(process.ioPriority, identity: identity),
-            preserveFDs: preserveFDs,
+            preserveFDs: listenFDs + preserveFDs, socketActivation: listenFDs > 0,
             searchPath: pathEntry.map { String($0.dropFirst(5)) } ?? ExecutableLookup.defaultPath)
         return (plan, notes)
     }

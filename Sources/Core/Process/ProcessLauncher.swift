@@ -28,6 +28,8 @@ struct ProcessLauncher {
             if fd == UInt32.max { break }
             low = fd + 1
         }
+        // Passed fds are the container's: they must survive execve whatever flags the caller set.
+        for fd in 3..<(3 + Int32(process.preserveFDs)) { _ = fcntl(fd, F_SETFD, 0) }
         for sig in 1..<Int32(65) where sig != SIGKILL && sig != SIGSTOP { _ = cshim_signal_default(sig) }
         var empty = sigset_t()
         _ = cshim_sigemptyset(&empty)
@@ -94,7 +96,8 @@ struct ProcessLauncher {
     func exec(_ path: String) -> Never {
         // Everything we opened is close-on-exec; preserved fds (3...) are not ours to close.
         let argv = CStringArray(process.args)
-        let envp = CStringArray(process.env)
+        // sd_listen_fds() checks LISTEN_PID against getpid(): 1 in a new pid namespace.
+        let envp = CStringArray(process.socketActivation ? process.env + ["LISTEN_PID=\(getpid())"] : process.env)
         _ = cshim_execve(path, argv.pointers, envp.pointers)
         let message = "rsrun: exec \(process.args[0]): \(RuntimeError.errnoText(cshim_errno()))\n"
         FileIO.writeAll(fd: 2, Array(message.utf8))
