@@ -38,12 +38,13 @@ extension CLI {
     mutating func run(_ args: ArraySlice<String>) throws -> Int32 {
         let (flags, positionals, _) = try FlagTable(CLI.createFlags + [(["--detach", "-d"], false), (["--keep"], false)]).parse(args)
         let id = try singleID(positionals)
-        return try runtime().run(id, try createOptions(flags), detach: flags.isSet("--detach")) { report($0) }
+        return try runtime().run(id, try createOptions(flags), detach: flags.isSet("--detach"), onCreated: { report($0) },
+                                 onWarning: { warn($0) })
     }
 
     mutating func start(_ args: ArraySlice<String>) throws -> Int32 {
         let (_, positionals, _) = try FlagTable([]).parse(args)
-        try runtime().start(try singleID(positionals))
+        for warning in try runtime().start(try singleID(positionals)) { warn(warning) }
         return 0
     }
 
@@ -61,7 +62,7 @@ extension CLI {
 
     mutating func delete(_ args: ArraySlice<String>) throws -> Int32 {
         let (flags, positionals, _) = try FlagTable([(["--force", "-f"], false)]).parse(args)
-        try runtime().delete(try singleID(positionals), force: flags.isSet("--force"))
+        for warning in try runtime().delete(try singleID(positionals), force: flags.isSet("--force")) { warn(warning) }
         return 0
     }
 

@@ -17,9 +17,8 @@ struct SpecUnappliedTests {
           "maskedPaths": ["/proc/kcore"]
         }
         """#)
+        // Hooks are applied: only the resources remain.
         #expect(try fields(config) == [
-            "hooks.createRuntime",
-            "hooks.poststop",
             "linux.resources.memory",
             "linux.resources.pids",
         ])

@@ -55,21 +55,25 @@ extension Runtime {
         compiler.preserveFDs = options.preserveFDs
         compiler.listenFDs = options.listenFDs
         compiler.seccompCacheRoot = store.root
-        let plan = try compiler.compile(spec)
+        var plan = try compiler.compile(spec)
         if options.consoleSocket != nil {
             throw RuntimeError(path: "--console-socket", "only valid when process.terminal is true")
         }
 
+        let created = Clock.rfc3339()
         func makeRecord(_ pid: Int32, _ startTime: UInt64) -> ContainerRecord {
             ContainerRecord(
                 id: id, pid: pid, startTime: startTime, bundle: bundle, rootfs: plan.rootfs,
-                created: Clock.rfc3339(), ociVersion: spec.ociVersion,
+                created: created, ociVersion: spec.ociVersion,
                 annotations: spec.annotations.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
                 ownerUID: identity.uid, rootless: identity.rootless)
         }
 
+        plan.hookState = makeRecord(0, 0)
         let lock = try store.createContainerDirectory(id)
         var fifo: Int32 = -1
+        var startResult: Int32 = -1
+        defer { if startResult >= 0 { close(startResult) } }
         var spawned: InitSpawner.Spawned?
         do {
             let fifoPath = store.fifoPath(id)
@@ -77,17 +81,31 @@ extension Runtime {
             // Opened read-write here, before clone3, so the init inherits it whatever its ids become.
             fifo = open(fifoPath, O_RDWR | O_CLOEXEC)
             if fifo < 0 { throw RuntimeError.system("open", path: fifoPath) }
+            if plan.hasStartHooks {
+                let path = store.startResultPath(id)
+                if mkfifo(path, 0o600) != 0 { throw RuntimeError.system("mkfifo", path: path) }
+                startResult = open(path, O_RDWR | O_CLOEXEC)
+                if startResult < 0 { throw RuntimeError.system("open", path: path) }
+            }
+            if !plan.hooks.poststop.isEmpty {
+                try FileIO.writeAtomically(store.poststopMarkerPath(id), [])
+            }
             // A user namespace the pool made ahead with these maps saves running newuidmap and
             // newgidmap now; its holder is let go once we are done, however that ends.
             let pool = userNamespacePool(for: plan)
             let holder = plan.userNamespace.flatMap { userns in pool?.claim(userns) }
             defer { if let pool, let holder { pool.release(holder: holder) } }
-            let child = try InitSpawner.spawn(plan, fifo: fifo, pooledFrom: holder) { pid, listener in
+            let child = try InitSpawner.spawn(plan, fifo: fifo, startResult: startResult, pooledFrom: holder, onSeccompListener: { pid, listener in
                 guard let seccomp = plan.seccomp, let path = seccomp.listenerPath else { return }
                 let record = makeRecord(pid, ProcessProbe.read(pid: pid)?.startTime ?? 0)
                 try SeccompListener.hand(listener, to: path, pid: pid, ociVersion: spec.ociVersion,
                                          metadata: seccomp.listenerMetadata, state: record.ociState(status: .creating))
-            }
+            }, onRuntimeHooks: { pid in
+                // In our namespaces, the init's pid as we see it, before its pivot_root.
+                let state = makeRecord(pid, 0).ociState(status: .creating)
+                try HookRunner.run(plan.hooks.prestart, stage: "prestart", state: state)
+                try HookRunner.run(plan.hooks.createRuntime, stage: "createRuntime", state: state)
+            })
             spawned = child
             guard let probe = ProcessProbe.read(pid: child.pid) else {
                 throw RuntimeError("container init exited during set-up")

@@ -4,8 +4,9 @@ import Rootless
 
 extension Runtime {
     /// Removes a container. A created one is killed (it never ran); a running one only with
-    /// `force`. Holding the lock means any `create` of this id has finished or died.
-    public func delete(_ id: String, force: Bool) throws {
+    /// `force`. Holding the lock means any `create` of this id has finished or died. Returns
+    /// warnings: a failed poststop hook is reported, and the delete still completes.
+    public func delete(_ id: String, force: Bool) throws -> [String] {
         try ContainerID.validate(id)
         let lock = try store.lock(id)
         defer { withExtendedLifetime(lock) {} }
@@ -21,6 +22,19 @@ extension Runtime {
                 throw RuntimeError("container init (pid \(record.pid)) did not exit after SIGKILL")
             }
         }
+        return try remove(id, record: record)
+    }
+
+    /// Removes the state, then runs poststop hooks if the container has some.
+    func remove(_ id: String, record: ContainerRecord?) throws -> [String] {
+        let poststop = FileIO.exists(store.poststopMarkerPath(id))
         try store.remove(id)
+        guard poststop, let record else { return [] }
+        do {
+            try HookRunner.run(try loadHooks(record).poststop, stage: "poststop", state: record.ociState(status: .stopped))
+        } catch {
+            return ["\(error)"]
+        }
+        return []
     }
 }

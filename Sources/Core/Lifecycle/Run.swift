@@ -11,7 +11,8 @@ extension Runtime {
 
     /// create + start; in the foreground, wait with signals forwarded and return the exit
     /// code (128+N for signal N), removing the container afterwards as runc does.
-    public func run(_ id: String, _ options: CreateOptions, detach: Bool, onCreated: (CreatedContainer) -> Void = { _ in }) throws -> Int32 {
+    public func run(_ id: String, _ options: CreateOptions, detach: Bool, onCreated: (CreatedContainer) -> Void = { _ in },
+                    onWarning: (String) -> Void = { _ in }) throws -> Int32 {
         var mask = sigset_t()
         _ = cshim_sigemptyset(&mask)
         if !detach {
@@ -23,19 +24,27 @@ extension Runtime {
         onCreated(created)
         let fifoPath = store.fifoPath(id)
         unlink(fifoPath)
+        let result = open(store.startResultPath(id), O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         let released = FileIO.writeAll(fd: created.fifo, [0])
         close(created.fifo)
-        created.lock.release()
-        if !released {
+        var warnings: [String] = []
+        do {
+            if !released { throw RuntimeError.system("start container") }
+            warnings = try afterStart(created.record, result: result)
+        } catch {
             created.spawned.kill(SIGKILL)
             created.spawned.reap()
-            try? store.remove(id)
-            throw RuntimeError.system("start container")
+            for warning in (try? remove(id, record: created.record)) ?? [] { onWarning(warning) }
+            throw error
         }
+        created.lock.release()
+        for warning in warnings { onWarning(warning) }
         if detach { return 0 }
         let status = forwardUntilExit(created.spawned, mask: mask)
         if let lock = try? store.lock(id) {
-            withExtendedLifetime(lock) { try? store.remove(id) }
+            withExtendedLifetime(lock) {
+                for warning in (try? remove(id, record: created.record)) ?? [] { onWarning(warning) }
+            }
         }
         return Runtime.exitCode(status)
     }

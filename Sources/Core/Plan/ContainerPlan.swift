@@ -31,6 +31,14 @@ public struct ContainerPlan: Sendable {
     public var lsm: LSMPlan
     /// What was left out of the config and why (capabilities this kernel lacks...), for the log.
     public var notes: [String] = []
+    public var hooks = Spec.Hooks()
+    /// The container's state for hooks run by the init (its pid filled in there); set by `create`.
+    public var hookState: ContainerRecord?
+
+    /// prestart and createRuntime run in rsrun while the init waits before pivot_root.
+    public var hasRuntimeHooks: Bool { !hooks.prestart.isEmpty || !hooks.createRuntime.isEmpty }
+    /// `start` must wait for the init's exec to run these (the init reports on a result fifo).
+    public var hasStartHooks: Bool { !hooks.startContainer.isEmpty || !hooks.poststart.isEmpty }
 }
 
 public struct ProcessPlan: Sendable, Equatable {

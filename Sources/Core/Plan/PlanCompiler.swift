@@ -104,7 +104,7 @@ public struct PlanCompiler {
             timeOffsets: timeOffsetsText(linux.timeOffsets),
             newTimeNamespace: created.contains(.time),
             bringUpLoopback: created.contains(.network),
-            process: processPlan, seccomp: seccomp, lsm: lsm, notes: notes)
+            process: processPlan, seccomp: seccomp, lsm: lsm, notes: notes, hooks: spec.hooks ?? Spec.Hooks())
     }
 
     func resolveRootfs(_ path: String) throws -> String {

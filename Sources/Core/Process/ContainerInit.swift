@@ -9,6 +9,8 @@ struct ContainerInit {
     let plan: ContainerPlan
     let channel: Int32
     let fifo: Int32
+    /// Write end of the start result fifo, or -1.
+    let startResult: Int32
 
     var launcher: ProcessLauncher {
         ProcessLauncher(process: plan.process, seccomp: plan.seccomp, lsm: plan.lsm, channel: channel)
@@ -22,6 +24,7 @@ struct ContainerInit {
             _ = cshim_prctl(CSHIM_PR_SET_PDEATHSIG, 0, 0, 0, 0)
             SyncChannel.send(channel, .ready)
             waitForStart()
+            runStartHooks()
             launcher.exec(path)
         } catch {
             SyncChannel.send(channel, .error("\(error)"))
@@ -30,7 +33,7 @@ struct ContainerInit {
     }
 
     func setUp() throws {
-        launcher.resetInherited(keep: [channel, fifo])
+        launcher.resetInherited(keep: [channel, fifo, startResult])
         // Die with `create` while setting up; cleared before we report ready.
         _ = cshim_prctl(CSHIM_PR_SET_PDEATHSIG, UInt(SIGKILL), 0, 0, 0)
         guard SyncChannel.receive(channel) == .go else { _exit(1) }
@@ -62,6 +65,12 @@ struct ContainerInit {
         try RootSwitch.prepare(rootfs: plan.rootfs, propagation: plan.rootPropagation)
         try MountExecutor.mountAll(plan.mounts, rootfs: plan.rootfs)
         try DeviceSetup.populate(plan.devices, rootfs: plan.rootfs)
+        if plan.hasRuntimeHooks {
+            SyncChannel.send(channel, .runtimeHooks)
+            guard SyncChannel.receive(channel) == .go else { _exit(1) }
+        }
+        // In the container's namespaces, before pivot_root: paths still resolve on the host.
+        try HookRunner.run(plan.hooks.createContainer, stage: "createContainer", state: hookState(.creating))
         if plan.noPivot {
             try RootSwitch.moveAndChroot(rootfs: plan.rootfs)
         } else {
@@ -75,6 +84,24 @@ struct ContainerInit {
             throw RuntimeError(path: "linux.personality", "personality", errno: cshim_errno())
         }
         try launcher.enterWorkingDirectory()
+    }
+
+    /// Hooks run by the init see the container's pid as the container sees it.
+    func hookState(_ status: ContainerStatus) -> JSONValue {
+        guard var record = plan.hookState else { return .null }
+        record.pid = getpid()
+        return record.ociState(status: status)
+    }
+
+    /// After `start`, before execve. A failure goes to `start` on the result fifo, and the
+    /// container stops: it never runs its program.
+    func runStartHooks() {
+        do {
+            try HookRunner.run(plan.hooks.startContainer, stage: "startContainer", state: hookState(.created))
+        } catch {
+            if startResult >= 0 { FileIO.writeAll(fd: startResult, Array("\(error)".utf8)) }
+            _exit(1)
+        }
     }
 
     /// The fifo is open read-write, so read() blocks until `start` writes a byte, and never

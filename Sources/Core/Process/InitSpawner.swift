@@ -16,8 +16,11 @@ public struct InitSpawner {
     /// `pooledFrom`: we already joined a user namespace with the plan's maps, held by this
     /// pool holder, so the init is cloned into it instead of into a new one.
     /// `onSeccompListener`: called with the init's pid and its seccomp notify fd (closed after).
-    public static func spawn(_ plan: ContainerPlan, fifo: Int32, pooledFrom: Int32? = nil,
-                             onSeccompListener: (Int32, Int32) throws -> Void = { _, _ in }) throws -> Spawned {
+    /// `startResult`: the write end the init reports startContainer hook failures on (-1: none).
+    /// `onRuntimeHooks`: runs prestart and createRuntime, given the init's pid.
+    public static func spawn(_ plan: ContainerPlan, fifo: Int32, startResult: Int32 = -1, pooledFrom: Int32? = nil,
+                             onSeccompListener: (Int32, Int32) throws -> Void = { _, _ in },
+                             onRuntimeHooks: (Int32) throws -> Void = { _ in }) throws -> Spawned {
         let flags = pooledFrom == nil ? plan.cloneFlags : plan.cloneFlags & ~CSHIM_CLONE_NEWUSER
         let channel = try SyncChannel.make()
         var pidfd: Int32 = -1
@@ -36,7 +39,7 @@ public struct InitSpawner {
         }
         if pid == 0 {
             close(channel.parentEnd)
-            ContainerInit(plan: plan, channel: channel.childEnd, fifo: fifo).run()
+            ContainerInit(plan: plan, channel: channel.childEnd, fifo: fifo, startResult: startResult).run()
         }
         close(channel.childEnd)
         defer { close(channel.parentEnd) }
@@ -60,6 +63,9 @@ public struct InitSpawner {
                 case .seccompListener(let fd):
                     defer { close(fd) }
                     try onSeccompListener(spawned.pid, fd)
+                case .runtimeHooks:
+                    try onRuntimeHooks(spawned.pid)
+                    SyncChannel.send(channel.parentEnd, .go)
                 default:
                     throw RuntimeError("container init exited during set-up")
                 }

@@ -27,6 +27,8 @@ public struct SyncChannel {
         case seccompListener(Int32)
         /// `exec`: the pid of the process forked into the container's pid namespace.
         case pid(Int32)
+        /// The init's mounts are done: time for prestart and createRuntime (answered with go).
+        case runtimeHooks
     }
 
     public static func send(_ fd: Int32, _ message: Message) {
@@ -36,6 +38,7 @@ public struct SyncChannel {
         case .ready: text = "ready"
         case .error(let why): text = "error " + why
         case .pid(let pid): text = "pid \(pid)"
+        case .runtimeHooks: text = "hooks"
         case .closed: return
         case .seccompListener(let listener):
             _ = FDPassing.send(fd, Array("seccomp-listener".utf8), fd: listener)
@@ -56,6 +59,7 @@ public struct SyncChannel {
             if let passed { close(passed) }
             if text == "go" { return .go }
             if text == "ready" { return .ready }
+            if text == "hooks" { return .runtimeHooks }
             if text.hasPrefix("pid "), let pid = Int32(text.dropFirst(4)) { return .pid(pid) }
             if text.hasPrefix("error ") { return .error(String(text.dropFirst(6))) }
             return .error("unexpected message from container init: \(text)")

@@ -14,6 +14,11 @@ public struct StateStore: Sendable {
 
     public func directory(_ id: String) -> String { root + "/" + id }
     public func fifoPath(_ id: String) -> String { directory(id) + "/" + StateStore.execFifo }
+    /// Exists while a container whose init runs startContainer hooks or has poststart hooks
+    /// waits for `start`: the init reports on it (an error, or EOF once it has exec'd).
+    public func startResultPath(_ id: String) -> String { directory(id) + "/start.result" }
+    /// Exists when the container has poststop hooks for `delete` to run.
+    public func poststopMarkerPath(_ id: String) -> String { directory(id) + "/poststop" }
 
     /// Makes the directory of a new container, locked. Fails if the id is taken.
     public func createContainerDirectory(_ id: String) throws -> ContainerLock {
