@@ -43,6 +43,7 @@ int cshim_sigaddset(sigset_t *set, int sig) { return sigaddset(set, sig); }
 int cshim_sigprocmask(int how, const sigset_t *set, sigset_t *old) { return sigprocmask(how, set, old); }
 int cshim_signal_default(int sig) { return signal(sig, SIG_DFL) == SIG_ERR ? -1 : 0; }
 int cshim_ioctl_ptr(int fd, unsigned long request, void *arg) { return ioctl(fd, request, arg); }
+int cshim_ioctl_int(int fd, unsigned long request, unsigned long arg) { return ioctl(fd, request, arg); }
 int cshim_capset(uint32_t header[2], const uint32_t data[6]) { return (int)syscall(SYS_capset, header, data); }
 int cshim_sched_setattr(pid_t pid, void *attr, unsigned int flags) { return (int)syscall(SYS_sched_setattr, pid, attr, flags); }
 int cshim_ioprio_set(int which, int who, int ioprio) { return (int)syscall(SYS_ioprio_set, which, who, ioprio); }

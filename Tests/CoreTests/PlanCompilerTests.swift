@@ -159,13 +159,14 @@ struct PlanCompilerTests {
         #expect(error?.description == "process: is required to create a container")
     }
 
-    @Test("terminal: true is refused", arguments: [Identity.Kind.root, .unprivileged])
+    @Test("terminal and consoleSize become the plan's terminal", arguments: [Identity.Kind.root, .unprivileged])
     func terminal(_ kind: Identity.Kind) throws {
         let bundle = try TestBundle()
         var spec = bundle.spec()
         spec.terminal = true
-        let error = #expect(throws: RuntimeError.self) { try bundle.compile(spec, as: Identities.of(kind)) }
-        #expect(error?.description == "process.terminal: terminals are not supported yet; set it to false")
+        #expect(try bundle.compile(spec, as: Identities.of(kind)).process.terminal == TerminalPlan(size: nil))
+        spec.processExtra = [#""consoleSize": {"height": 30, "width": 100}"#]
+        #expect(try bundle.compile(spec, as: Identities.of(kind)).process.terminal?.size == .init(rows: 30, columns: 100))
     }
 
     @Test("the process user must be mapped in the user namespace")

@@ -31,7 +31,6 @@ struct SpecUnappliedTests {
 
     @Test func runcDefault() throws {
         #expect(try fields(SpecFixtures.runcDefault) == [
-            "process.terminal",
             "linux.resources.devices",
         ])
     }

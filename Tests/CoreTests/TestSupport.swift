@@ -118,6 +118,8 @@ struct SpecBuilder {
     var gid: UInt32 = 0
     var additionalGids: [UInt32] = []
     var terminal = false
+    /// Raw `"key": value` members of `process`.
+    var processExtra: [String] = []
     var env: [String] = ["PATH=/usr/bin:/bin"]
     var hostname: String?
     var domainname: String?
@@ -145,7 +147,7 @@ struct SpecBuilder {
             let gids = additionalGids.map(String.init).joined(separator: ", ")
             top.append("""
             "process": {"terminal": \(terminal), "user": {"uid": \(uid), "gid": \(gid), "additionalGids": [\(gids)]},
-              "args": ["sh"], "env": [\(env.map(SpecBuilder.quote).joined(separator: ", "))], "cwd": "/"}
+              "args": ["sh"], "env": [\(env.map(SpecBuilder.quote).joined(separator: ", "))], "cwd": "/"\(processExtra.map { ", " + $0 }.joined())}
             """)
         }
         if let hostname { top.append("\"hostname\": \(SpecBuilder.quote(hostname))") }

@@ -63,6 +63,7 @@ int cshim_sigprocmask(int how, const sigset_t *set, sigset_t *old);
 // Reset a signal to its default disposition.
 int cshim_signal_default(int sig);
 int cshim_ioctl_ptr(int fd, unsigned long request, void *arg);
+int cshim_ioctl_int(int fd, unsigned long request, unsigned long arg);
 // capset(2) with a _LINUX_CAPABILITY_VERSION_3 header: data holds 2 x {effective, permitted, inheritable}.
 int cshim_capset(uint32_t header[2], const uint32_t data[6]);
 int cshim_sched_setattr(pid_t pid, void *attr, unsigned int flags);
@@ -86,6 +87,12 @@ void cshim_set_errno(int value);
 #define CSHIM_PR_SET_PDEATHSIG 1
 #define CSHIM_PR_SET_DUMPABLE 4
 #define CSHIM_O_PATH 010000000
+#define CSHIM_TIOCSPTLCK 0x40045431UL
+#define CSHIM_TIOCGPTN 0x80045430UL
+#define CSHIM_TIOCGPTPEER 0x5441UL
+#define CSHIM_TIOCSCTTY 0x540EUL
+#define CSHIM_TIOCGWINSZ 0x5413UL
+#define CSHIM_TIOCSWINSZ 0x5414UL
 #define CSHIM_CLONE_PARENT 0x00008000ULL
 #define CSHIM_PR_SET_NAME 15
 #define CSHIM_PR_SET_KEEPCAPS 8

@@ -12,6 +12,8 @@ public struct CreateOptions {
     /// Socket activation: fds 3... that systemd passed us (LISTEN_FDS, LISTEN_PID = our pid)
     /// go to the container before the preserved ones, with LISTEN_* rewritten for it.
     public var listenFDs = 0
+    /// A foreground `run`: with `process.terminal` and no console socket, rsrun relays the pty.
+    public var relayTerminal = false
 
     public init(bundle: String) { self.bundle = bundle }
 }
@@ -28,6 +30,8 @@ public struct CreatedContainer {
     public var idMapping: IDMapPlan?
     /// What the plan left out of the config and why (ContainerPlan.notes).
     public var notes: [String] = []
+    /// The pty master to relay (`run` with a terminal and no console socket), else -1.
+    public var console: Int32 = -1
 }
 
 extension Runtime {
@@ -56,9 +60,7 @@ extension Runtime {
         compiler.listenFDs = options.listenFDs
         compiler.seccompCacheRoot = store.root
         var plan = try compiler.compile(spec)
-        if options.consoleSocket != nil {
-            throw RuntimeError(path: "--console-socket", "only valid when process.terminal is true")
-        }
+        try Runtime.checkTerminal(plan.process.terminal != nil, socket: options.consoleSocket, relay: options.relayTerminal)
 
         let created = Clock.rfc3339()
         func makeRecord(_ pid: Int32, _ startTime: UInt64) -> ContainerRecord {
@@ -74,6 +76,7 @@ extension Runtime {
         var fifo: Int32 = -1
         var startResult: Int32 = -1
         defer { if startResult >= 0 { close(startResult) } }
+        var console: Int32 = -1
         var spawned: InitSpawner.Spawned?
         do {
             let fifoPath = store.fifoPath(id)
@@ -105,6 +108,13 @@ extension Runtime {
                 let state = makeRecord(pid, 0).ociState(status: .creating)
                 try HookRunner.run(plan.hooks.prestart, stage: "prestart", state: state)
                 try HookRunner.run(plan.hooks.createRuntime, stage: "createRuntime", state: state)
+            }, onConsole: { master in
+                if let socket = options.consoleSocket {
+                    defer { close(master) }
+                    try UnixSocket.sendConsole(master, to: socket)
+                } else {
+                    console = master
+                }
             })
             spawned = child
             guard let probe = ProcessProbe.read(pid: child.pid) else {
@@ -123,15 +133,28 @@ extension Runtime {
                 pool.start(userns, helpers: helpers)
             }
             return CreatedContainer(record: record, spawned: child, fifo: fifo, lock: lock, unapplied: Unapplied.fields(in: spec),
-                                    idMapping: plan.userNamespace, notes: plan.notes)
+                                    idMapping: plan.userNamespace, notes: plan.notes, console: console)
         } catch {
             if let spawned {
                 spawned.kill(SIGKILL)
                 spawned.reap()
             }
             if fifo >= 0 { close(fifo) }
+            if console >= 0 { close(console) }
             try? store.remove(id)
             throw error
+        }
+    }
+}
+
+extension Runtime {
+    /// A terminal needs somewhere to go: a console socket, or rsrun itself in the foreground.
+    static func checkTerminal(_ terminal: Bool, socket: String?, relay: Bool) throws {
+        if terminal && socket == nil && !relay {
+            throw RuntimeError(path: "process.terminal", "a terminal needs --console-socket when rsrun does not stay in the foreground")
+        }
+        if !terminal && socket != nil {
+            throw RuntimeError(path: "--console-socket", "only valid when process.terminal is true")
         }
     }
 }

@@ -13,7 +13,9 @@ extension Runtime {
         }
         let plan = try execPlan(record, options)
         onPlanned(plan)
+        try Runtime.checkTerminal(plan.process.terminal != nil, socket: options.consoleSocket, relay: !options.detach)
         guard let initPidfd = pidfd(for: record) else { throw RuntimeError("cannot exec in a container that is stopped") }
+        var console: Int32 = -1
         defer { close(initPidfd) }
 
         var mask = sigset_t()
@@ -26,6 +28,13 @@ extension Runtime {
             guard let seccomp = plan.seccomp, let path = seccomp.listenerPath else { return }
             try SeccompListener.hand(listener, to: path, pid: pid, ociVersion: record.ociVersion,
                                      metadata: seccomp.listenerMetadata, state: record.ociState(status: status))
+        } onConsole: { master in
+            if let socket = options.consoleSocket {
+                defer { close(master) }
+                try UnixSocket.sendConsole(master, to: socket)
+            } else {
+                console = master
+            }
         }
         if let pidFile = options.pidFile {
             do {
@@ -37,6 +46,7 @@ extension Runtime {
             }
         }
         if options.detach { return 0 }
+        if console >= 0 { return Runtime.exitCode(TerminalRelay.run(process, master: console, mask: mask)) }
         return Runtime.exitCode(forwardUntilExit(process, mask: mask))
     }
 

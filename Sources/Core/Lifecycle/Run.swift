@@ -20,6 +20,8 @@ extension Runtime {
             for sig in Runtime.forwardedSignals { _ = cshim_sigaddset(&mask, sig) }
             _ = cshim_sigprocmask(SIG_BLOCK, &mask, nil)
         }
+        var options = options
+        options.relayTerminal = !detach
         let created = try create(id, options)
         onCreated(created)
         let fifoPath = store.fifoPath(id)
@@ -40,7 +42,9 @@ extension Runtime {
         created.lock.release()
         for warning in warnings { onWarning(warning) }
         if detach { return 0 }
-        let status = forwardUntilExit(created.spawned, mask: mask)
+        let status = created.console >= 0
+            ? TerminalRelay.run(created.spawned, master: created.console, mask: mask)
+            : forwardUntilExit(created.spawned, mask: mask)
         if let lock = try? store.lock(id) {
             withExtendedLifetime(lock) {
                 for warning in (try? remove(id, record: created.record)) ?? [] { onWarning(warning) }

@@ -64,8 +64,18 @@ public struct ProcessPlan: Sendable, Equatable {
     public var preserveFDs: Int
     /// LISTEN_PID=<our pid> goes into the environment right before execve.
     public var socketActivation = false
+    /// `process.terminal`: the container process gets a pty of its own.
+    public var terminal: TerminalPlan?
     /// The PATH used to find args[0] inside the container.
     public var searchPath: String
+}
+
+public struct TerminalPlan: Sendable, Equatable {
+    public struct Size: Sendable, Equatable {
+        public var rows: UInt16
+        public var columns: UInt16
+    }
+    public var size: Size?
 }
 
 /// One entry of `mounts[]`, resolved: what to mount, where (inside the rootfs), and how.

@@ -125,9 +125,6 @@ public struct PlanCompiler {
     }
 
     func compileProcess(_ process: Spec.Process, groups: GroupPolicy, visible: IDMaps?) throws -> (ProcessPlan, notes: [String]) {
-        if process.terminal {
-            throw RuntimeError(path: "process.terminal", "terminals are not supported yet; set it to false")
-        }
         let user = process.user
         if let visible {
             if visible.uids.hostID(for: user.uid) == nil {
@@ -165,6 +162,9 @@ public struct PlanCompiler {
             scheduler: try ProcessLimits.scheduler(process.scheduler, identity: identity),
             ioPriority: try ProcessLimits.ioPriority(process.ioPriority, identity: identity),
             preserveFDs: listenFDs + preserveFDs, socketActivation: listenFDs > 0,
+            terminal: process.terminal ? TerminalPlan(size: process.consoleSize.map {
+                TerminalPlan.Size(rows: UInt16(clamping: $0.height), columns: UInt16(clamping: $0.width))
+            }) : nil,
             searchPath: pathEntry.map { String($0.dropFirst(5)) } ?? ExecutableLookup.defaultPath)
         return (plan, notes)
     }

@@ -76,6 +76,8 @@ struct ContainerInit {
         } else {
             try RootSwitch.pivot(rootfs: plan.rootfs)
         }
+        // After pivot_root, so that the pty comes from the container's devpts.
+        if let terminal = plan.process.terminal { try TerminalSetup.allocate(terminal, channel: channel, bindConsole: true) }
         try RootSwitch.applySysctl(plan.sysctl)
         try RootSwitch.mask(plan.maskedPaths)
         try RootSwitch.makeReadonly(plan.readonlyPaths)

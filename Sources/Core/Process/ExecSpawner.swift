@@ -11,7 +11,8 @@ import Rootless
 enum ExecSpawner {
     /// `initPidfd`: the container's init, checked to be the process `create` started.
     static func spawn(_ plan: ExecPlan, initPid: Int32, initPidfd: Int32,
-                      onSeccompListener: (Int32, Int32) throws -> Void) throws -> InitSpawner.Spawned {
+                      onSeccompListener: (Int32, Int32) throws -> Void,
+                      onConsole: (Int32) throws -> Void) throws -> InitSpawner.Spawned {
         let channel = try SyncChannel.make()
         // The init's root, for a container made with --no-pivot (its mount namespace's root
         // is then not the container's); best effort, the namespace root is right otherwise.
@@ -57,6 +58,8 @@ enum ExecSpawner {
                 case .seccompListener(let fd):
                     defer { close(fd) }
                     try onSeccompListener(process?.pid ?? first.pid, fd)
+                case .console(let fd):
+                    try onConsole(fd)
                 default:
                     throw RuntimeError("the exec'd process exited during set-up")
                 }
@@ -100,6 +103,7 @@ struct ExecChild {
                 if cshim_setresgid(0, 0, 0) != 0 { throw RuntimeError.system("setresgid to container root") }
                 if cshim_setresuid(0, 0, 0) != 0 { throw RuntimeError.system("setresuid to container root") }
             }
+            if let terminal = plan.process.terminal { try TerminalSetup.allocate(terminal, channel: channel, bindConsole: false) }
             try launcher.enterWorkingDirectory()
             let path = try ExecutableLookup.find(plan.process.args[0], searchPath: plan.process.searchPath)
             try launcher.secure()

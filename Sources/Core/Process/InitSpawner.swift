@@ -20,7 +20,8 @@ public struct InitSpawner {
     /// `onRuntimeHooks`: runs prestart and createRuntime, given the init's pid.
     public static func spawn(_ plan: ContainerPlan, fifo: Int32, startResult: Int32 = -1, pooledFrom: Int32? = nil,
                              onSeccompListener: (Int32, Int32) throws -> Void = { _, _ in },
-                             onRuntimeHooks: (Int32) throws -> Void = { _ in }) throws -> Spawned {
+                             onRuntimeHooks: (Int32) throws -> Void = { _ in },
+                             onConsole: (Int32) throws -> Void = { close($0) }) throws -> Spawned {
         let flags = pooledFrom == nil ? plan.cloneFlags : plan.cloneFlags & ~CSHIM_CLONE_NEWUSER
         let channel = try SyncChannel.make()
         var pidfd: Int32 = -1
@@ -63,6 +64,8 @@ public struct InitSpawner {
                 case .seccompListener(let fd):
                     defer { close(fd) }
                     try onSeccompListener(spawned.pid, fd)
+                case .console(let fd):
+                    try onConsole(fd)
                 case .runtimeHooks:
                     try onRuntimeHooks(spawned.pid)
                     SyncChannel.send(channel.parentEnd, .go)

@@ -29,6 +29,8 @@ public struct SyncChannel {
         case pid(Int32)
         /// The init's mounts are done: time for prestart and createRuntime (answered with go).
         case runtimeHooks
+        /// The master of the container's terminal, passed with SCM_RIGHTS.
+        case console(Int32)
     }
 
     public static func send(_ fd: Int32, _ message: Message) {
@@ -43,6 +45,9 @@ public struct SyncChannel {
         case .seccompListener(let listener):
             _ = FDPassing.send(fd, Array("seccomp-listener".utf8), fd: listener)
             return
+        case .console(let master):
+            _ = FDPassing.send(fd, Array("console".utf8), fd: master)
+            return
         }
         var bytes = Array(text.utf8.prefix(4000))
         while true {
@@ -56,6 +61,7 @@ public struct SyncChannel {
             guard let (bytes, passed) = FDPassing.receive(fd) else { return .closed }
             let text = String(decoding: bytes, as: UTF8.self)
             if text == "seccomp-listener", let passed { return .seccompListener(passed) }
+            if text == "console", let passed { return .console(passed) }
             if let passed { close(passed) }
             if text == "go" { return .go }
             if text == "ready" { return .ready }

@@ -15,8 +15,6 @@ public enum Unapplied {
     public static let all: [String] = table.map(\.path)
 
     private static let table: [Row] = [
-        Row("process.terminal") { $0.process?.terminal == true },
-        Row("process.consoleSize") { $0.process?.consoleSize != nil },
         Row("process.user.username") { isSet($0.process?.user.username) },
         Row("process.commandLine") { isSet($0.process?.commandLine) },
         Row("process.execCPUAffinity") { $0.process?.execCPUAffinity != nil },
