@@ -18,14 +18,7 @@ enum ExecSpawner {
         // is then not the container's); best effort, the namespace root is right otherwise.
         let rootFD = open("/proc/\(initPid)/root", Int32(CSHIM_O_PATH) | O_CLOEXEC)
         defer { if rootFD >= 0 { close(rootFD) } }
-        var pidfd: Int32 = -1
-        let pid = withUnsafeMutablePointer(to: &pidfd) { fdPointer -> Int in
-            var args = cshim_clone_args()
-            args.flags = CSHIM_CLONE_PIDFD
-            args.pidfd = UInt64(UInt(bitPattern: fdPointer))
-            args.exit_signal = UInt64(SIGCHLD)
-            return cshim_clone3(&args)
-        }
+        let (pid, pidfd) = PidfdClone.clone(flags: 0)
         if pid < 0 {
             let code = cshim_errno()
             close(channel.parentEnd)

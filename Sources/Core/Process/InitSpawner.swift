@@ -24,14 +24,7 @@ public struct InitSpawner {
                              onConsole: (Int32) throws -> Void = { close($0) }) throws -> Spawned {
         let flags = pooledFrom == nil ? plan.cloneFlags : plan.cloneFlags & ~CSHIM_CLONE_NEWUSER
         let channel = try SyncChannel.make()
-        var pidfd: Int32 = -1
-        let pid = withUnsafeMutablePointer(to: &pidfd) { fdPointer -> Int in
-            var args = cshim_clone_args()
-            args.flags = flags | CSHIM_CLONE_PIDFD
-            args.pidfd = UInt64(UInt(bitPattern: fdPointer))
-            args.exit_signal = UInt64(SIGCHLD)
-            return cshim_clone3(&args)
-        }
+        let (pid, pidfd) = PidfdClone.clone(flags: flags)
         if pid < 0 {
             let code = cshim_errno()
             close(channel.parentEnd)

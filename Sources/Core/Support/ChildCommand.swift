@@ -27,14 +27,7 @@ struct ChildCommand {
         if cshim_pipe2(&pipe, O_CLOEXEC) != 0 { throw RuntimeError.system("pipe") }
         let argv = CStringArray(args)
         let envp = CStringArray(env)
-        var pidfd: Int32 = -1
-        let pid = withUnsafeMutablePointer(to: &pidfd) { fdPointer -> Int in
-            var cloneArgs = cshim_clone_args()
-            cloneArgs.flags = CSHIM_CLONE_PIDFD
-            cloneArgs.pidfd = UInt64(UInt(bitPattern: fdPointer))
-            cloneArgs.exit_signal = UInt64(SIGCHLD)
-            return cshim_clone3(&cloneArgs)
-        }
+        let (pid, pidfd) = PidfdClone.clone(flags: 0)
         if pid == 0 {
             let input = stdin ?? open("/dev/null", O_RDONLY)
             if input != 0 { _ = cshim_dup3(input, 0, 0) }
