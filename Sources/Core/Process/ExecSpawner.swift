@@ -33,6 +33,8 @@ enum ExecSpawner {
         defer { close(channel.parentEnd) }
         let first = InitSpawner.Spawned(pid: Int32(pid), pidfd: pidfd, pooledFrom: nil)
         var process = plan.forksIntoPidNamespace ? nil : first
+        // B may say "ready" before A, which forked it, has sent its pid: wait for both.
+        var ready = false
         do {
             while true {
                 switch SyncChannel.receive(channel.parentEnd) {
@@ -40,11 +42,16 @@ enum ExecSpawner {
                     // Our child (CLONE_PARENT), not reaped yet: the pid cannot have been reused.
                     let fd = cshim_pidfd_open(forked, 0)
                     if fd < 0 { throw RuntimeError.system("pidfd_open of the exec'd process") }
-                    process = InitSpawner.Spawned(pid: forked, pidfd: fd, pooledFrom: nil)
+                    let forkedProcess = InitSpawner.Spawned(pid: forked, pidfd: fd, pooledFrom: nil)
+                    process = forkedProcess
                     first.reap()
                     close(first.pidfd)
+                    if ready { return forkedProcess }
                 case .ready:
-                    guard let process else { throw RuntimeError("exec'd process did not report its pid") }
+                    guard let process else {
+                        ready = true
+                        continue
+                    }
                     return process
                 case .error(let text):
                     throw RuntimeError(text)
