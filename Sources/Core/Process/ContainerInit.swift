@@ -17,18 +17,9 @@ struct ContainerInit {
     }
 
     func run() -> Never {
-        do {
-            try setUp()
-            let path = try ExecutableLookup.find(plan.process.args[0], searchPath: plan.process.searchPath)
-            try launcher.secure()
-            _ = cshim_prctl(CSHIM_PR_SET_PDEATHSIG, 0, 0, 0, 0)
-            SyncChannel.send(channel, .ready)
+        launcher.launch(setUp: setUp) {
             waitForStart()
             runStartHooks()
-            launcher.exec(path)
-        } catch {
-            SyncChannel.send(channel, .error("\(error)"))
-            _exit(1)
         }
     }
 
@@ -37,10 +28,7 @@ struct ContainerInit {
         // Die with `create` while setting up; cleared before we report ready.
         _ = cshim_prctl(CSHIM_PR_SET_PDEATHSIG, UInt(SIGKILL), 0, 0, 0)
         guard SyncChannel.receive(channel) == .go else { _exit(1) }
-        if plan.userNamespace != nil {
-            if cshim_setresgid(0, 0, 0) != 0 { throw RuntimeError.system("setresgid to container root") }
-            if cshim_setresuid(0, 0, 0) != 0 { throw RuntimeError.system("setresuid to container root") }
-        }
+        if plan.userNamespace != nil { try launcher.becomeNamespaceRoot() }
         for (flag, path) in plan.joinNamespaces {
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             if fd < 0 || cshim_setns(fd, Int32(flag)) != 0 {

@@ -90,30 +90,20 @@ struct ExecChild {
     }
 
     func run() -> Never {
-        do {
-            // Nothing in the container may open our /proc/<pid>/exe or memory while we are
-            // rsrun; execve makes the process dumpable again as the container's program.
-            _ = cshim_prctl(CSHIM_PR_SET_DUMPABLE, 0, 0, 0, 0)
-            _ = cshim_prctl(CSHIM_PR_SET_PDEATHSIG, UInt(SIGKILL), 0, 0, 0)
-            try join()
-            if plan.forksIntoPidNamespace { try forkIntoPidNamespace() }
-            launcher.resetInherited(keep: [channel])
-            if plan.joinsUserNamespace {
-                // setns left our ids as they were on the host, likely unmapped here.
-                if cshim_setresgid(0, 0, 0) != 0 { throw RuntimeError.system("setresgid to container root") }
-                if cshim_setresuid(0, 0, 0) != 0 { throw RuntimeError.system("setresuid to container root") }
-            }
-            if let terminal = plan.process.terminal { try TerminalSetup.allocate(terminal, channel: channel, bindConsole: false) }
-            try launcher.enterWorkingDirectory()
-            let path = try ExecutableLookup.find(plan.process.args[0], searchPath: plan.process.searchPath)
-            try launcher.secure()
-            _ = cshim_prctl(CSHIM_PR_SET_PDEATHSIG, 0, 0, 0, 0)
-            SyncChannel.send(channel, .ready)
-            launcher.exec(path)
-        } catch {
-            SyncChannel.send(channel, .error("\(error)"))
-            _exit(1)
-        }
+        // Nothing in the container may open our /proc/<pid>/exe or memory while we are
+        // rsrun; execve makes the process dumpable again as the container's program.
+        _ = cshim_prctl(CSHIM_PR_SET_DUMPABLE, 0, 0, 0, 0)
+        _ = cshim_prctl(CSHIM_PR_SET_PDEATHSIG, UInt(SIGKILL), 0, 0, 0)
+        launcher.launch(setUp: setUp)
+    }
+
+    func setUp() throws {
+        try join()
+        if plan.forksIntoPidNamespace { try forkIntoPidNamespace() }
+        launcher.resetInherited(keep: [channel])
+        if plan.joinsUserNamespace { try launcher.becomeNamespaceRoot() }
+        if let terminal = plan.process.terminal { try TerminalSetup.allocate(terminal, channel: channel, bindConsole: false) }
+        try launcher.enterWorkingDirectory()
     }
 
     func join() throws {

@@ -36,6 +36,30 @@ struct ProcessLauncher {
         _ = cshim_sigprocmask(SIG_SETMASK, &empty, nil)
     }
 
+    /// From set-up to execve, with the protocol both children share: "ready" once nothing can
+    /// fail any more, or the error as one line to the waiting rsrun and exit.
+    func launch(setUp: () throws -> Void, afterReady: () -> Void = {}) -> Never {
+        do {
+            try setUp()
+            let path = try ExecutableLookup.find(process.args[0], searchPath: process.searchPath)
+            try secure()
+            _ = cshim_prctl(CSHIM_PR_SET_PDEATHSIG, 0, 0, 0, 0)
+            SyncChannel.send(channel, .ready)
+            afterReady()
+            exec(path)
+        } catch {
+            SyncChannel.send(channel, .error("\(error)"))
+            _exit(1)
+        }
+    }
+
+    /// In a user namespace just created or joined, our ids are still the host's (unmapped
+    /// there): become its root before making files or switching to the process user.
+    func becomeNamespaceRoot() throws {
+        if cshim_setresgid(0, 0, 0) != 0 { throw RuntimeError.system("setresgid to container root") }
+        if cshim_setresuid(0, 0, 0) != 0 { throw RuntimeError.system("setresuid to container root") }
+    }
+
     /// Everything between set-up and execve that changes who we are.
     func secure() throws {
         // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which the user switch
