@@ -109,12 +109,7 @@ extension Runtime {
                 try HookRunner.run(plan.hooks.prestart, stage: "prestart", state: state)
                 try HookRunner.run(plan.hooks.createRuntime, stage: "createRuntime", state: state)
             }, onConsole: { master in
-                if let socket = options.consoleSocket {
-                    defer { close(master) }
-                    try UnixSocket.sendConsole(master, to: socket)
-                } else {
-                    console = master
-                }
+                console = try UnixSocket.handOver(master, to: options.consoleSocket)
             })
             spawned = child
             guard let probe = ProcessProbe.read(pid: child.pid) else {

@@ -18,23 +18,13 @@ extension Runtime {
         var console: Int32 = -1
         defer { close(initPidfd) }
 
-        var mask = sigset_t()
-        _ = cshim_sigemptyset(&mask)
-        if !options.detach {
-            for sig in Runtime.forwardedSignals { _ = cshim_sigaddset(&mask, sig) }
-            _ = cshim_sigprocmask(SIG_BLOCK, &mask, nil)
-        }
+        let mask = ForegroundWait.blockForwardedSignals(!options.detach)
         let process = try ExecSpawner.spawn(plan, initPid: record.pid, initPidfd: initPidfd) { pid, listener in
             guard let seccomp = plan.seccomp, let path = seccomp.listenerPath else { return }
             try SeccompListener.hand(listener, to: path, pid: pid, ociVersion: record.ociVersion,
                                      metadata: seccomp.listenerMetadata, state: record.ociState(status: status))
         } onConsole: { master in
-            if let socket = options.consoleSocket {
-                defer { close(master) }
-                try UnixSocket.sendConsole(master, to: socket)
-            } else {
-                console = master
-            }
+            console = try UnixSocket.handOver(master, to: options.consoleSocket)
         }
         if let pidFile = options.pidFile {
             do {
@@ -46,8 +36,7 @@ extension Runtime {
             }
         }
         if options.detach { return 0 }
-        if console >= 0 { return Runtime.exitCode(TerminalRelay.run(process, master: console, mask: mask)) }
-        return Runtime.exitCode(forwardUntilExit(process, mask: mask))
+        return Runtime.exitCode(ForegroundWait.run(process, master: console, mask: mask))
     }
 
     /// The process, its identity and confinement, from the container's config and the flags.

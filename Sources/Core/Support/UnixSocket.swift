@@ -29,6 +29,15 @@ enum UnixSocket {
         return fd
     }
 
+    /// A pty master goes to `--console-socket` (and is closed), or, without one, stays ours
+    /// to relay: returns the fd to keep, or -1.
+    static func handOver(_ master: Int32, to socket: String?) throws -> Int32 {
+        guard let socket else { return master }
+        defer { close(master) }
+        try sendConsole(master, to: socket)
+        return -1
+    }
+
     /// Sends the pty master to `--console-socket`, as runc does: the name, with the fd attached.
     static func sendConsole(_ master: Int32, to path: String) throws {
         let fd = try connect(path, field: "--console-socket")

@@ -2,14 +2,32 @@ import CShim
 import Glibc
 import Rootless
 
-/// `run` or `exec` in the foreground with a terminal and no console socket: rsrun relays
-/// between its own stdio and the container's pty master, like `runc run -t`. The caller's
-/// terminal goes raw for the duration (restored however we leave), and its window size
-/// follows SIGWINCH; other signals are passed on to the container process.
-enum TerminalRelay {
+/// `run` and `exec` in the foreground: wait for the container process, passing our signals
+/// on. With a pty master of its own (a terminal and no console socket), rsrun also relays
+/// between its stdio and the pty, like `runc run -t`: the caller's terminal goes raw for the
+/// duration (restored however we leave) and its window size follows SIGWINCH.
+enum ForegroundWait {
+    /// Signals passed on to the container; SIGCHLD is ours, SIGKILL/SIGSTOP cannot be caught.
+    static let forwardedSignals: [Int32] = [
+        SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU, SIGALRM,
+        SIGPIPE, SIGPWR, SIGURG, SIGPROF, SIGVTALRM, SIGXCPU, SIGXFSZ,
+    ]
+
+    /// Blocked before the clone so none is lost; the child unblocks them for itself.
+    /// Returns the mask to wait with (empty when detached: nothing to forward).
+    static func blockForwardedSignals(_ foreground: Bool) -> sigset_t {
+        var mask = sigset_t()
+        _ = cshim_sigemptyset(&mask)
+        guard foreground else { return mask }
+        for sig in forwardedSignals { _ = cshim_sigaddset(&mask, sig) }
+        _ = cshim_sigprocmask(SIG_BLOCK, &mask, nil)
+        return mask
+    }
+
+    /// The child's wait status. `master`: the pty to relay, or -1.
     static func run(_ child: InitSpawner.Spawned, master: Int32, mask: sigset_t) -> Int32 {
         var saved = termios()
-        let interactive = isatty(0) == 1 && tcgetattr(0, &saved) == 0
+        let interactive = master >= 0 && isatty(0) == 1 && tcgetattr(0, &saved) == 0
         if interactive {
             var raw = saved
             cfmakeraw(&raw)
@@ -20,8 +38,9 @@ enum TerminalRelay {
         var mask = mask
         let sfd = cshim_signalfd(-1, &mask, Int32(O_CLOEXEC))
         defer { if sfd >= 0 { close(sfd) } }
+        // poll(2) skips negative fds: without a master only the first two are watched.
         var fds = [pollfd(fd: child.pidfd, events: Int16(POLLIN), revents: 0), pollfd(fd: sfd, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: 0, events: Int16(POLLIN), revents: 0), pollfd(fd: master, events: Int16(POLLIN), revents: 0)]
+                   pollfd(fd: master >= 0 ? 0 : -1, events: Int16(POLLIN), revents: 0), pollfd(fd: master, events: Int16(POLLIN), revents: 0)]
         var buffer = [UInt8](repeating: 0, count: 16384)
         /// Copies what `from` has to `to`; false at EOF or error (the pty gives EIO once closed).
         func pump(_ from: Int32, _ to: Int32) -> Bool {
@@ -45,13 +64,15 @@ enum TerminalRelay {
             if fds[2].revents != 0 && !pump(0, master) { fds[2].fd = -1 }
             if fds[3].revents != 0 && !pump(master, 1) { fds[3].fd = -1 }
         }
-        // The process is gone; what it wrote last may still be in the pty.
-        _ = fcntl(master, F_SETFL, O_NONBLOCK)
-        while pump(master, 1) {
-            var probe = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
-            if poll(&probe, 1, 0) <= 0 { break }
+        if master >= 0 {
+            // The process is gone; what it wrote last may still be in the pty.
+            _ = fcntl(master, F_SETFL, O_NONBLOCK)
+            while pump(master, 1) {
+                var probe = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
+                if poll(&probe, 1, 0) <= 0 { break }
+            }
+            close(master)
         }
-        close(master)
         return child.reap()
     }
 
