@@ -52,11 +52,7 @@ extension CLI {
         let (flags, positionals, _) = try FlagTable([(["--all", "-a"], false)]).parse(args)
         let id = try singleID(positionals, extra: 1)
         let signal = try Signals.parse(positionals.count > 1 ? positionals[1] : "TERM")
-        if flags.isSet("--all") {
-            try runtime().killAll(id, signal: signal)
-        } else {
-            try runtime().kill(id, signal: signal)
-        }
+        try runtime().kill(id, signal: signal, all: flags.isSet("--all"))
         return 0
     }
 

@@ -71,7 +71,8 @@ extension Runtime {
                 ownerUID: identity.uid, rootless: identity.rootless)
         }
 
-        plan.hookState = makeRecord(0, 0)
+        // Only hooks the init runs need a state of their own (its pid filled in there).
+        if !plan.hooks.createContainer.isEmpty || !plan.hooks.startContainer.isEmpty { plan.hookState = makeRecord(0, 0) }
         let lock = try store.createContainerDirectory(id)
         var fifo: Int32 = -1
         var startResult: Int32 = -1

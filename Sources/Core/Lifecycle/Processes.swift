@@ -11,26 +11,6 @@ extension Runtime {
         guard let record, status == .created || status == .running else { return [] }
         return ContainerProcesses.list(initPid: record.pid)
     }
-
-    /// `kill --all`: every process of the container, each through a pidfd opened after it was
-    /// listed, so a pid reused meanwhile by an unrelated process cannot be hit.
-    public func killAll(_ id: String, signal: Int32) throws {
-        let (record, status) = try inspect(id)
-        guard let record, status == .created || status == .running else {
-            throw RuntimeError("container is \(status.rawValue), not running")
-        }
-        guard let initFD = pidfd(for: record) else { throw RuntimeError("container is stopped, not running") }
-        defer { close(initFD) }
-        for pid in ContainerProcesses.list(initPid: record.pid) {
-            let fd = pid == record.pid ? initFD : cshim_pidfd_open(pid, 0)
-            if fd < 0 { continue }
-            // Still ours? A process that left the namespace since the listing is not signalled.
-            if pid == record.pid || ContainerProcesses.sharesPidNamespace(pid, with: record.pid) {
-                _ = cshim_pidfd_send_signal(fd, signal)
-            }
-            if fd != initFD { close(fd) }
-        }
-    }
 }
 
 enum ContainerProcesses {
