@@ -13,31 +13,21 @@ enum ExecSpawner {
     static func spawn(_ plan: ExecPlan, initPid: Int32, initPidfd: Int32,
                       onSeccompListener: (Int32, Int32) throws -> Void,
                       onConsole: (Int32) throws -> Void) throws -> InitSpawner.Spawned {
-        let channel = try SyncChannel.make()
         // The init's root, for a container made with --no-pivot (its mount namespace's root
         // is then not the container's); best effort, the namespace root is right otherwise.
         let rootFD = open("/proc/\(initPid)/root", Int32(CSHIM_O_PATH) | O_CLOEXEC)
         defer { if rootFD >= 0 { close(rootFD) } }
-        let (pid, pidfd) = PidfdClone.clone(flags: 0)
-        if pid < 0 {
-            let code = cshim_errno()
-            close(channel.parentEnd)
-            close(channel.childEnd)
-            throw RuntimeError(step: "clone3", "start the exec'd process", errno: code)
+        let (pid, pidfd, channel) = try SyncChannel.clone(flags: 0, what: "start the exec'd process") { end in
+            ExecChild(plan: plan, initPidfd: initPidfd, rootFD: rootFD, channel: end).run()
         }
-        if pid == 0 {
-            close(channel.parentEnd)
-            ExecChild(plan: plan, initPidfd: initPidfd, rootFD: rootFD, channel: channel.childEnd).run()
-        }
-        close(channel.childEnd)
-        defer { close(channel.parentEnd) }
-        let first = InitSpawner.Spawned(pid: Int32(pid), pidfd: pidfd, pooledFrom: nil)
+        defer { close(channel) }
+        let first = InitSpawner.Spawned(pid: pid, pidfd: pidfd, pooledFrom: nil)
         var process = plan.forksIntoPidNamespace ? nil : first
         // B may say "ready" before A, which forked it, has sent its pid: wait for both.
         var ready = false
         do {
             while true {
-                switch SyncChannel.receive(channel.parentEnd) {
+                switch SyncChannel.receive(channel) {
                 case .pid(let forked):
                     // Our child (CLONE_PARENT), not reaped yet: the pid cannot have been reused.
                     let fd = cshim_pidfd_open(forked, 0)

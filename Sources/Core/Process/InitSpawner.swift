@@ -23,21 +23,11 @@ public struct InitSpawner {
                              onRuntimeHooks: (Int32) throws -> Void = { _ in },
                              onConsole: (Int32) throws -> Void = { close($0) }) throws -> Spawned {
         let flags = pooledFrom == nil ? plan.cloneFlags : plan.cloneFlags & ~CSHIM_CLONE_NEWUSER
-        let channel = try SyncChannel.make()
-        let (pid, pidfd) = PidfdClone.clone(flags: flags)
-        if pid < 0 {
-            let code = cshim_errno()
-            close(channel.parentEnd)
-            close(channel.childEnd)
-            throw RuntimeError(step: "clone3", "create namespaces", errno: code)
+        let (pid, pidfd, channel) = try SyncChannel.clone(flags: flags, what: "create namespaces") { end in
+            ContainerInit(plan: plan, channel: end, fifo: fifo, startResult: startResult).run()
         }
-        if pid == 0 {
-            close(channel.parentEnd)
-            ContainerInit(plan: plan, channel: channel.childEnd, fifo: fifo, startResult: startResult).run()
-        }
-        close(channel.childEnd)
-        defer { close(channel.parentEnd) }
-        let spawned = Spawned(pid: Int32(pid), pidfd: pidfd, pooledFrom: pooledFrom)
+        defer { close(channel) }
+        let spawned = Spawned(pid: pid, pidfd: pidfd, pooledFrom: pooledFrom)
         do {
             if let userns = plan.userNamespace, pooledFrom == nil {
                 try IDMapWriter.write(pid: spawned.pid, userns)
@@ -47,9 +37,9 @@ public struct InitSpawner {
             if let adj = plan.process.oomScoreAdj, !FileIO.writeKnob("/proc/\(spawned.pid)/oom_score_adj", "\(adj)") {
                 throw RuntimeError(path: "process.oomScoreAdj", "write /proc/\(spawned.pid)/oom_score_adj", errno: cshim_errno())
             }
-            SyncChannel.send(channel.parentEnd, .go)
+            SyncChannel.send(channel, .go)
             while true {
-                switch SyncChannel.receive(channel.parentEnd) {
+                switch SyncChannel.receive(channel) {
                 case .ready:
                     return spawned
                 case .error(let text):
@@ -61,7 +51,7 @@ public struct InitSpawner {
                     try onConsole(fd)
                 case .runtimeHooks:
                     try onRuntimeHooks(spawned.pid)
-                    SyncChannel.send(channel.parentEnd, .go)
+                    SyncChannel.send(channel, .go)
                 default:
                     throw RuntimeError("container init exited during set-up")
                 }

@@ -72,3 +72,24 @@ public struct SyncChannel {
         }
     }
 }
+
+extension SyncChannel {
+    /// clone3 (with a pidfd) a child that runs `body` on its end of a new channel. Returns the
+    /// child and our end, which the caller closes. `what` names the step in the error.
+    static func clone(flags: UInt64, what: String, _ body: (Int32) -> Never) throws -> (pid: Int32, pidfd: Int32, channel: Int32) {
+        let channel = try make()
+        let (pid, pidfd) = PidfdClone.clone(flags: flags)
+        if pid < 0 {
+            let code = cshim_errno()
+            close(channel.parentEnd)
+            close(channel.childEnd)
+            throw RuntimeError(step: "clone3", what, errno: code)
+        }
+        if pid == 0 {
+            close(channel.parentEnd)
+            body(channel.childEnd)
+        }
+        close(channel.childEnd)
+        return (Int32(pid), pidfd, channel.parentEnd)
+    }
+}
