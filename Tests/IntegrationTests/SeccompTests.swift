@@ -53,43 +53,14 @@ final class NotifyListener: @unchecked Sendable {
 
     init(path: String) throws {
         self.path = path
-        socketFD = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, byte) in path.utf8.enumerated() { raw[i] = byte }
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard bound == 0, listen(socketFD, 1) == 0 else { throw HarnessError("listen on \(path): \(String(cString: strerror(errno)))") }
-        chmod(path, 0o777)
+        socketFD = try FDSocket.listen(at: path)
         Thread { self.serve() }.start()
     }
 
     private func serve() {
         defer { done.signal() }
-        var pfd = pollfd(fd: socketFD, events: Int16(POLLIN), revents: 0)
-        guard poll(&pfd, 1, 20_000) == 1 else { return }
-        let connection = accept(socketFD, nil, nil)
-        guard connection >= 0 else { return }
-        defer { close(connection) }
-        var data = [UInt8](repeating: 0, count: 65536)
-        var control = [UInt8](repeating: 0, count: 64)
-        let n = data.withUnsafeMutableBytes { d in
-            control.withUnsafeMutableBytes { c in
-                var iov = iovec(iov_base: d.baseAddress, iov_len: d.count)
-                return withUnsafeMutablePointer(to: &iov) {
-                    var header = msghdr(msg_name: nil, msg_namelen: 0, msg_iov: $0, msg_iovlen: 1,
-                                        msg_control: c.baseAddress, msg_controllen: c.count, msg_flags: 0)
-                    return recvmsg(connection, &header, 0)
-                }
-            }
-        }
-        guard n > 0 else { return }
-        message = (try? JSONSerialization.jsonObject(with: Data(data[0..<n])) as? [String: Any]) ?? [:]
-        // cmsghdr: 8-byte length, level, type, then the fd.
-        let fd = control.withUnsafeBytes { $0.load(fromByteOffset: 16, as: Int32.self) }
+        guard let (bytes, fd) = FDSocket.receive(socketFD, timeoutMs: 20_000) else { return }
+        message = (try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]) ?? [:]
         fdTarget = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(fd)")) ?? ""
         close(fd)
     }

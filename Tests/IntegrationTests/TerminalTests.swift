@@ -15,42 +15,14 @@ final class ConsoleReceiver {
 
     init(path: String) throws {
         self.path = path
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, byte) in path.utf8.enumerated() { raw[i] = byte }
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard fd >= 0, bound == 0, listen(fd, 1) == 0 else { throw HarnessError("console socket \(path): \(String(cString: strerror(errno)))") }
-        chmod(path, 0o777)
+        fd = try FDSocket.listen(at: path)
     }
 
     deinit { close(fd) }
 
-    /// The fd sent by the first connection, within `timeout` seconds.
+    /// The fd sent by the first connection, within `timeout` milliseconds.
     func receive(timeout: Int32 = 15_000) -> Int32? {
-        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        guard poll(&pfd, 1, timeout) == 1 else { return nil }
-        let conn = accept(fd, nil, nil)
-        guard conn >= 0 else { return nil }
-        defer { close(conn) }
-        var payload = [UInt8](repeating: 0, count: 256)
-        var control = [UInt8](repeating: 0, count: 24)
-        let n = payload.withUnsafeMutableBytes { data in
-            control.withUnsafeMutableBytes { ctl in
-                var iov = iovec(iov_base: data.baseAddress, iov_len: data.count)
-                return withUnsafeMutablePointer(to: &iov) { iovp in
-                    var message = msghdr(msg_name: nil, msg_namelen: 0, msg_iov: iovp, msg_iovlen: 1,
-                                         msg_control: ctl.baseAddress, msg_controllen: ctl.count, msg_flags: 0)
-                    return recvmsg(conn, &message, 0)
-                }
-            }
-        }
-        guard n > 0, control.withUnsafeBytes({ $0.load(fromByteOffset: 12, as: Int32.self) }) == SCM_RIGHTS else { return nil }
-        return control.withUnsafeBytes { $0.load(fromByteOffset: 16, as: Int32.self) }
+        FDSocket.receive(fd, timeoutMs: timeout)?.fd
     }
 }
 
