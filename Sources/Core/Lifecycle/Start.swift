@@ -41,19 +41,10 @@ extension Runtime {
             close(result)
             unlink(store.startResultPath(record.id))
         }
-        var verdict: [UInt8] = []
-        var fds = [pollfd(fd: result, events: Int16(POLLIN), revents: 0)]
-        var buffer = [UInt8](repeating: 0, count: 1024)
-        reading: while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(result, $0.baseAddress, $0.count) }
-            if n > 0 { verdict += buffer[0..<n]; continue }
-            if n == 0 { break }
-            switch cshim_errno() {
-            case EINTR: continue
-            case EAGAIN: _ = poll(&fds, 1, -1)
-            default: break reading
-            }
-        }
+        // Opened non-blocking (a fifo's open would wait for a writer); read it blocking: a
+        // fifo reads EOF once no writer is left, which is the init's execve or death.
+        _ = fcntl(result, F_SETFL, 0)
+        let verdict = FileIO.readAll(fd: result) ?? []
         if !verdict.isEmpty { throw RuntimeError(String(decoding: verdict, as: UTF8.self)) }
         let hooks = try loadHooks(record)
         do {
