@@ -72,17 +72,10 @@ extension Runtime {
         }
         var compiler = PlanCompiler(identity: identity, bundle: record.bundle, id: record.id)
         compiler.preserveFDs = options.preserveFDs
-        var (processPlan, notes) = try compiler.compileProcess(process, groups: groups, visible: visible)
-        let (lsm, lsmNotes) = try LSMPlan.compile(process, mountLabel: nil)
-        notes += lsmNotes
-        var seccomp: SeccompPlan?
-        if let profile = spec.linux?.seccomp {
-            let compiled = try SeccompCompiler.compile(profile, cache: SeccompCache(stateRoot: store.root))
-            seccomp = compiled
-            notes += compiled.notes
-        }
+        compiler.seccompCacheRoot = store.root
+        var confined = try compiler.compileConfined(process, seccomp: spec.linux?.seccomp, mountLabel: nil, groups: groups, visible: visible)
         // As with runc, an exec'd process inherits its OOM score from the caller, not the config.
-        processPlan.oomScoreAdj = nil
-        return ExecPlan(namespaces: namespaces, process: processPlan, seccomp: seccomp, lsm: lsm, notes: notes)
+        confined.process.oomScoreAdj = nil
+        return ExecPlan(namespaces: namespaces, process: confined.process, seccomp: confined.seccomp, lsm: confined.lsm, notes: confined.notes)
     }
 }

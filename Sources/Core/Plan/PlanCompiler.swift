@@ -61,15 +61,8 @@ public struct PlanCompiler {
         let visible = userns.map { IDMaps(uids: $0.uids, gids: $0.gids) } ?? identity.ownMappings
         let groups = userns.map { GroupPolicy(denied: $0.setgroupsDenied, advice: $0.setgroupsAdvice) }
             ?? GroupPolicy(denied: !identity.canSetGroups, advice: Identity.inheritedSetgroupsAdvice)
-        var (processPlan, notes) = try compileProcess(process, groups: groups, visible: visible)
-        let (lsm, lsmNotes) = try LSMPlan.compile(process, mountLabel: linux.mountLabel)
-        notes += lsmNotes
-        var seccomp: SeccompPlan?
-        if let profile = linux.seccomp {
-            let compiled = try SeccompCompiler.compile(profile, cache: seccompCacheRoot.map { SeccompCache(stateRoot: $0) })
-            seccomp = compiled
-            notes += compiled.notes
-        }
+        let confined = try compileConfined(process, seccomp: linux.seccomp, mountLabel: linux.mountLabel, groups: groups, visible: visible)
+        let (processPlan, lsm, seccomp) = (confined.process, confined.lsm, confined.seccomp)
 
         for (field, value) in [("hostname", spec.hostname), ("domainname", spec.domainname)] {
             if let value, !value.isEmpty, !created.contains(.uts) && !joined.contains(where: { $0.flag == CSHIM_CLONE_NEWUTS }) {
@@ -104,7 +97,7 @@ public struct PlanCompiler {
             timeOffsets: timeOffsetsText(linux.timeOffsets),
             newTimeNamespace: created.contains(.time),
             bringUpLoopback: created.contains(.network),
-            process: processPlan, seccomp: seccomp, lsm: lsm, notes: notes, hooks: spec.hooks ?? Spec.Hooks())
+            process: processPlan, seccomp: seccomp, lsm: lsm, notes: confined.notes, hooks: spec.hooks ?? Spec.Hooks())
     }
 
     func resolveRootfs(_ path: String) throws -> String {
@@ -116,6 +109,28 @@ public struct PlanCompiler {
     /// The container's maps and how they get written: Identity decides (Rootless).
     func userNamespace(_ linux: Spec.Linux) throws -> IDMapPlan {
         try identity.idMapPlan(uids: linux.uidMappings, gids: linux.gidMappings)
+    }
+
+    /// A process with its confinement: what `create`'s init and an exec'd process both run as.
+    struct ConfinedProcess {
+        var process: ProcessPlan
+        var lsm: LSMPlan
+        var seccomp: SeccompPlan?
+        var notes: [String]
+    }
+
+    func compileConfined(_ process: Spec.Process, seccomp profile: Spec.Seccomp?, mountLabel: String?,
+                         groups: GroupPolicy, visible: IDMaps?) throws -> ConfinedProcess {
+        var (plan, notes) = try compileProcess(process, groups: groups, visible: visible)
+        let (lsm, lsmNotes) = try LSMPlan.compile(process, mountLabel: mountLabel)
+        notes += lsmNotes
+        var seccomp: SeccompPlan?
+        if let profile {
+            let compiled = try SeccompCompiler.compile(profile, cache: seccompCacheRoot.map { SeccompCache(stateRoot: $0) })
+            seccomp = compiled
+            notes += compiled.notes
+        }
+        return ConfinedProcess(process: plan, lsm: lsm, seccomp: seccomp, notes: notes)
     }
 
     /// Whether the container process may call setgroups(2), and what to change if it may not.
