@@ -32,6 +32,8 @@ public struct CreatedContainer {
     public var notes: [String] = []
     /// The pty master to relay (`run` with a terminal and no console socket), else -1.
     public var console: Int32 = -1
+    /// The init reports on the start result fifo (startContainer or poststart hooks).
+    public var hasStartHooks = false
 }
 
 extension Runtime {
@@ -129,7 +131,7 @@ extension Runtime {
                 pool.start(userns, helpers: helpers)
             }
             return CreatedContainer(record: record, spawned: child, fifo: fifo, lock: lock, unapplied: Unapplied.fields(in: spec),
-                                    idMapping: plan.userNamespace, notes: plan.notes, console: console)
+                                    idMapping: plan.userNamespace, notes: plan.notes, console: console, hasStartHooks: plan.hasStartHooks)
         } catch {
             if let spawned {
                 spawned.kill(SIGKILL)

@@ -14,7 +14,7 @@ extension Runtime {
         onCreated(created)
         let fifoPath = store.fifoPath(id)
         unlink(fifoPath)
-        let result = open(store.startResultPath(id), O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        let result = created.hasStartHooks ? open(store.startResultPath(id), O_RDONLY | O_NONBLOCK | O_CLOEXEC) : -1
         let released = FileIO.writeAll(fd: created.fifo, [0])
         close(created.fifo)
         var warnings: [String] = []
