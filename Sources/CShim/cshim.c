@@ -38,6 +38,7 @@ int cshim_personality(unsigned long persona) { return personality(persona); }
 int cshim_setresuid(uid_t r, uid_t e, uid_t s) { return setresuid(r, e, s); }
 int cshim_setresgid(gid_t r, gid_t e, gid_t s) { return setresgid(r, e, s); }
 int cshim_execve(const char *path, char *const argv[], char *const envp[]) { return execve(path, argv, envp); }
+int cshim_execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags) { return (int)syscall(SYS_execveat, dirfd, path, argv, envp, flags); }
 int cshim_sigemptyset(sigset_t *set) { return sigemptyset(set); }
 int cshim_sigaddset(sigset_t *set, int sig) { return sigaddset(set, sig); }
 int cshim_sigprocmask(int how, const sigset_t *set, sigset_t *old) { return sigprocmask(how, set, old); }

@@ -56,6 +56,7 @@ int cshim_personality(unsigned long persona);
 int cshim_setresuid(uid_t r, uid_t e, uid_t s);
 int cshim_setresgid(gid_t r, gid_t e, gid_t s);
 int cshim_execve(const char *path, char *const argv[], char *const envp[]);
+int cshim_execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags);
 // sigset_t helpers are macros or hidden in some libcs.
 int cshim_sigemptyset(sigset_t *set);
 int cshim_sigaddset(sigset_t *set, int sig);
@@ -102,5 +103,14 @@ void cshim_set_errno(int value);
 #define CSHIM_PR_CAP_AMBIENT_CLEAR_ALL 4
 #define CSHIM_SCHED_IDLE 5
 #define CSHIM_PR_SET_NO_NEW_PRIVS 38
+#define CSHIM_AT_EMPTY_PATH 0x1000
+#define CSHIM_MFD_CLOEXEC 0x0001U
+#define CSHIM_MFD_ALLOW_SEALING 0x0002U
+#define CSHIM_MFD_EXEC 0x0010U
+#define CSHIM_F_ADD_SEALS 1033
+#define CSHIM_F_SEAL_SEAL 0x0001
+#define CSHIM_F_SEAL_SHRINK 0x0002
+#define CSHIM_F_SEAL_GROW 0x0004
+#define CSHIM_F_SEAL_WRITE 0x0008
 
 #endif

@@ -34,6 +34,8 @@ public struct ContainerPlan: Sendable {
     public var hooks = Spec.Hooks()
     /// The container's state for hooks run by the init (its pid filled in there); set by `create`.
     public var hookState: ContainerRecord?
+    /// The init stops being dumpable once set up, until its execve (CVE-2019-5736).
+    public var nonDumpableInit = true
 
     /// prestart and createRuntime run in rsrun while the init waits before pivot_root.
     public var hasRuntimeHooks: Bool { !hooks.prestart.isEmpty || !hooks.createRuntime.isEmpty }
@@ -68,6 +70,8 @@ public struct ProcessPlan: Sendable, Equatable {
     public var terminal: TerminalPlan?
     /// The PATH used to find args[0] inside the container.
     public var searchPath: String
+    /// The last execve goes through the sealed ExecTrampoline (CVE-2019-5736).
+    public var throughTrampoline = false
 }
 
 public struct TerminalPlan: Sendable, Equatable {

@@ -118,7 +118,12 @@ enum ContainerNamespaces {
             var theirs = stat()
             let path = "/proc/\(pid)/ns/" + kind.name
             if stat(path, &theirs) != 0 {
-                throw RuntimeError(step: "inspect the container's namespaces", path: path, "", errno: cshim_errno())
+                let code = cshim_errno()
+                if code == EACCES {
+                    // Only a non-dumpable init denies its owner (PlanCompiler.initHidesBinary).
+                    throw RuntimeError("cannot exec in the container before it is started: rsrun's binary is writable by you, so the created init hides it from the container (CVE-2019-5736); start the container first, or install rsrun where you cannot write it")
+                }
+                throw RuntimeError(step: "inspect the container's namespaces", path: path, "", errno: code)
             }
             if mine.st_ino != theirs.st_ino || mine.st_dev != theirs.st_dev { flags |= kind.flag }
         }

@@ -82,7 +82,7 @@ public struct PlanCompiler {
             }
         }
         let devBound = mounts.contains { $0.kind == .bind && $0.destination.trimmingSlashes() == "/dev" }
-        return ContainerPlan(
+        var plan = ContainerPlan(
             id: id, bundle: bundle, rootfs: rootfs, cloneFlags: cloneFlags, userNamespace: userns,
             joinNamespaces: joined,
             hostname: spec.hostname.flatMap { $0.isEmpty ? nil : $0 } ?? sysctl.hostname,
@@ -98,6 +98,17 @@ public struct PlanCompiler {
             newTimeNamespace: created.contains(.time),
             bringUpLoopback: created.contains(.network),
             process: processPlan, seccomp: seccomp, lsm: lsm, notes: confined.notes, hooks: spec.hooks ?? Spec.Hooks())
+        plan.nonDumpableInit = initHidesBinary
+        return plan
+    }
+
+    /// A non-dumpable process's /proc files are open only to CAP_SYS_PTRACE where rsrun was
+    /// started: root and root in a user namespace keep that, so `exec` into a created
+    /// container still works for them. An unprivileged user would lose it (setns through a
+    /// pidfd checks ptrace access), so their init hides only a binary the container could
+    /// rewrite: one the user may write. A root-owned install is out of the container's reach.
+    var initHidesBinary: Bool {
+        identity.privileged || access("/proc/self/exe", W_OK) == 0
     }
 
     func resolveRootfs(_ path: String) throws -> String {
@@ -130,6 +141,7 @@ public struct PlanCompiler {
             seccomp = compiled
             notes += compiled.notes
         }
+        plan.throughTrampoline = ExecTrampoline.usable(lsm: lsm, seccomp: profile)
         return ConfinedProcess(process: plan, lsm: lsm, seccomp: seccomp, notes: notes)
     }
 

@@ -11,9 +11,11 @@ struct ContainerInit {
     let fifo: Int32
     /// Write end of the start result fifo, or -1.
     let startResult: Int32
+    /// The sealed ExecTrampoline, or -1.
+    let trampoline: Int32
 
     var launcher: ProcessLauncher {
-        ProcessLauncher(process: plan.process, seccomp: plan.seccomp, lsm: plan.lsm, channel: channel)
+        ProcessLauncher(process: plan.process, seccomp: plan.seccomp, lsm: plan.lsm, channel: channel, trampoline: trampoline)
     }
 
     func run() -> Never {
@@ -24,7 +26,7 @@ struct ContainerInit {
     }
 
     func setUp() throws {
-        launcher.resetInherited(keep: [channel, fifo, startResult])
+        launcher.resetInherited(keep: [channel, fifo, startResult, trampoline])
         // Die with `create` while setting up; cleared before we report ready.
         _ = cshim_prctl(CSHIM_PR_SET_PDEATHSIG, UInt(SIGKILL), 0, 0, 0)
         guard SyncChannel.receive(channel) == .go else { _exit(1) }
@@ -74,6 +76,10 @@ struct ContainerInit {
             throw RuntimeError(path: "linux.personality", "personality", errno: cshim_errno())
         }
         try launcher.enterWorkingDirectory()
+        // Until execve we are the rsrun binary, and `exec` can put processes next to us while
+        // the container is created: they must not open our /proc/<pid>/exe (CVE-2019-5736).
+        // After the hooks, which may need our /proc files (nsenter, network set-up).
+        if plan.nonDumpableInit { _ = cshim_prctl(CSHIM_PR_SET_DUMPABLE, 0, 0, 0, 0) }
     }
 
     /// Hooks run by the init see the container's pid as the container sees it.

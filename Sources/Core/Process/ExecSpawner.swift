@@ -17,8 +17,10 @@ enum ExecSpawner {
         // is then not the container's); best effort, the namespace root is right otherwise.
         let rootFD = open("/proc/\(initPid)/root", Int32(CSHIM_O_PATH) | O_CLOEXEC)
         defer { if rootFD >= 0 { close(rootFD) } }
+        let trampoline = plan.process.throughTrampoline ? ExecTrampoline.load() : -1
+        defer { if trampoline >= 0 { close(trampoline) } }
         let (pid, pidfd, channel) = try SyncChannel.clone(flags: 0, what: "start the exec'd process") { end in
-            ExecChild(plan: plan, initPidfd: initPidfd, rootFD: rootFD, channel: end).run()
+            ExecChild(plan: plan, initPidfd: initPidfd, rootFD: rootFD, channel: end, trampoline: trampoline).run()
         }
         defer { close(channel) }
         let first = InitSpawner.Spawned(pid: pid, pidfd: pidfd, pooledFrom: nil)
@@ -74,9 +76,11 @@ struct ExecChild {
     let initPidfd: Int32
     let rootFD: Int32
     let channel: Int32
+    /// The sealed ExecTrampoline, or -1.
+    let trampoline: Int32
 
     var launcher: ProcessLauncher {
-        ProcessLauncher(process: plan.process, seccomp: plan.seccomp, lsm: plan.lsm, channel: channel)
+        ProcessLauncher(process: plan.process, seccomp: plan.seccomp, lsm: plan.lsm, channel: channel, trampoline: trampoline)
     }
 
     func run() -> Never {
@@ -90,7 +94,7 @@ struct ExecChild {
     func setUp() throws {
         try join()
         if plan.forksIntoPidNamespace { try forkIntoPidNamespace() }
-        launcher.resetInherited(keep: [channel])
+        launcher.resetInherited(keep: [channel, trampoline])
         if plan.joinsUserNamespace { try launcher.becomeNamespaceRoot() }
         if let terminal = plan.process.terminal { try TerminalSetup.allocate(terminal, channel: channel, bindConsole: false) }
         try launcher.enterWorkingDirectory()

@@ -23,8 +23,10 @@ public struct InitSpawner {
                              onRuntimeHooks: (Int32) throws -> Void = { _ in },
                              onConsole: (Int32) throws -> Void = { close($0) }) throws -> Spawned {
         let flags = pooledFrom == nil ? plan.cloneFlags : plan.cloneFlags & ~CSHIM_CLONE_NEWUSER
+        let trampoline = plan.process.throughTrampoline ? ExecTrampoline.load() : -1
+        defer { if trampoline >= 0 { close(trampoline) } }
         let (pid, pidfd, channel) = try SyncChannel.clone(flags: flags, what: "create namespaces") { end in
-            ContainerInit(plan: plan, channel: end, fifo: fifo, startResult: startResult).run()
+            ContainerInit(plan: plan, channel: end, fifo: fifo, startResult: startResult, trampoline: trampoline).run()
         }
         defer { close(channel) }
         let spawned = Spawned(pid: pid, pidfd: pidfd, pooledFrom: pooledFrom)

@@ -13,6 +13,8 @@ struct ProcessLauncher {
     let lsm: LSMPlan
     /// The sync channel to the rsrun process that waits for us.
     let channel: Int32
+    /// The sealed ExecTrampoline memfd, or -1 to exec directly.
+    let trampoline: Int32
 
     /// Closes what we inherited from rsrun (the state lock above all, whose flock would
     /// otherwise live on in the container), except stdio, the fds passed on purpose
@@ -119,9 +121,10 @@ struct ProcessLauncher {
 
     func exec(_ path: String) -> Never {
         // Everything we opened is close-on-exec; preserved fds (3...) are not ours to close.
-        let argv = CStringArray(process.args)
         // sd_listen_fds() checks LISTEN_PID against getpid(): 1 in a new pid namespace.
         let envp = CStringArray(process.socketActivation ? process.env + ["LISTEN_PID=\(getpid())"] : process.env)
+        if trampoline >= 0 { ExecTrampoline.exec(trampoline, path: path, argv: process.args, envp: envp) }
+        let argv = CStringArray(process.args)
         _ = cshim_execve(path, argv.pointers, envp.pointers)
         let message = "rsrun: exec \(process.args[0]): \(RuntimeError.errnoText(cshim_errno()))\n"
         FileIO.writeAll(fd: 2, Array(message.utf8))
