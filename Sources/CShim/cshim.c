@@ -48,6 +48,8 @@ int cshim_ioctl_int(int fd, unsigned long request, unsigned long arg) { return i
 int cshim_capset(uint32_t header[2], const uint32_t data[6]) { return (int)syscall(SYS_capset, header, data); }
 int cshim_sched_setattr(pid_t pid, void *attr, unsigned int flags) { return (int)syscall(SYS_sched_setattr, pid, attr, flags); }
 int cshim_ioprio_set(int which, int who, int ioprio) { return (int)syscall(SYS_ioprio_set, which, who, ioprio); }
+int cshim_sched_getaffinity(pid_t pid, size_t size, void *mask) { return (int)syscall(SYS_sched_getaffinity, pid, size, mask); }
+int cshim_sched_setaffinity(pid_t pid, size_t size, const void *mask) { return (int)syscall(SYS_sched_setaffinity, pid, size, mask); }
 int cshim_seccomp_load(unsigned int flags, unsigned short len, const void *filter) {
     struct sock_fprog prog = { .len = len, .filter = (struct sock_filter *)filter };
     return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);

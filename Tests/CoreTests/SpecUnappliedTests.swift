@@ -57,7 +57,7 @@ struct SpecUnappliedTests {
         let applied = [
             "ociVersion", "root.path", "root.readonly", "hostname", "domainname", "process.args",
             "process.env", "process.cwd", "process.user.uid", "process.user.gid", "process.noNewPrivileges",
-            "process.oomScoreAdj", "annotations", "linux.namespaces", "linux.uidMappings", "linux.sysctl",
+            "process.oomScoreAdj", "process.execCPUAffinity", "annotations", "linux.namespaces", "linux.uidMappings", "linux.sysctl",
         ]
         for field in applied {
             #expect(!Unapplied.all.contains(field))

@@ -105,6 +105,39 @@ extension IntegrationTests {
             #expect((readText("/proc/\(pid)/cmdline") ?? "").hasPrefix("sleep\u{0}77"), "pid \(pid) is not the exec'd sleep")
         }
 
+        @Test("exec applies process.execCPUAffinity: final after initial, and a bad list fails exec and create with one line",
+              .enabled(if: sysconf(Int32(_SC_NPROCESSORS_ONLN)) >= 2, "needs two online CPUs to tell affinities apart"),
+              arguments: Mode.allCases)
+        func cpuAffinity(_ mode: Mode) throws {
+            let h = try Harness(mode, "execaffinity")
+            defer { h.cleanup() }
+            var config = h.config(["sleep", "100"])
+            config.set("process.execCPUAffinity", ["initial": "1", "final": "0"])
+            let id = try h.runDetached(config, "execaffinity")
+            // The init is left alone (the field is for exec); the exec'd process ends on `final`.
+            let initCPUs = h.rsrun("exec", id, "sh", "-c", "grep Cpus_allowed_list /proc/1/status")
+            #expect(!initCPUs.stdout.hasSuffix("\t0\n"), "\(initCPUs)")
+            let both = h.rsrun("exec", id, "sh", "-c", "grep Cpus_allowed_list /proc/self/status")
+            #expect(both.ok && both.stdout == "Cpus_allowed_list:\t0\n", "\(both)")
+
+            let process: [String: Any] = [
+                "user": ["uid": 0, "gid": 0], "cwd": "/", "env": ["PATH=\(Env.standardPath)"],
+                "args": ["sh", "-c", "grep Cpus_allowed_list /proc/self/status"],
+                "execCPUAffinity": ["final": "1"],
+            ]
+            let file = "\(h.sandbox)/process.json"
+            try JSONSerialization.data(withJSONObject: process).write(to: URL(fileURLWithPath: file))
+            chmod(file, 0o644)
+            let finalOnly = h.rsrun("exec", "-p", file, id)
+            #expect(finalOnly.ok && finalOnly.stdout == "Cpus_allowed_list:\t1\n", "\(finalOnly)")
+
+            var bad = h.config(["true"])
+            bad.set("process.execCPUAffinity", ["initial": "0-a"])
+            let create = h.rsrun("create", "-b", try h.bundle(bad), h.newID("execaffinitybad"))
+            expectOneLineError(create)
+            #expect(create.stderr.contains("process.execCPUAffinity.initial") && create.stderr.contains("0-a"), "\(create)")
+        }
+
         @Test("exec into a stopped container, or without a command, fails with one line", arguments: [Mode.root, .user])
         func refusals(_ mode: Mode) throws {
             let h = try Harness(mode, "execrefuse")

@@ -69,6 +69,9 @@ int cshim_ioctl_int(int fd, unsigned long request, unsigned long arg);
 int cshim_capset(uint32_t header[2], const uint32_t data[6]);
 int cshim_sched_setattr(pid_t pid, void *attr, unsigned int flags);
 int cshim_ioprio_set(int which, int who, int ioprio);
+// The raw syscalls: sizes in bytes, any length (glibc's cpu_set_t stops at 1024 CPUs).
+int cshim_sched_getaffinity(pid_t pid, size_t size, void *mask);
+int cshim_sched_setaffinity(pid_t pid, size_t size, const void *mask);
 // seccomp(2): SECCOMP_SET_MODE_FILTER with a struct sock_fprog built from `len` instructions.
 int cshim_seccomp_load(unsigned int flags, unsigned short len, const void *filter);
 int cshim_memfd_create(const char *name, unsigned int flags);

@@ -72,6 +72,8 @@ public struct ProcessPlan: Sendable, Equatable {
     public var searchPath: String
     /// The last execve goes through the sealed ExecTrampoline (CVE-2019-5736).
     public var throughTrampoline = false
+    /// `process.execCPUAffinity`: applied by `exec` only.
+    public var cpuAffinity: CPUAffinityPlan?
 }
 
 public struct TerminalPlan: Sendable, Equatable {

@@ -179,7 +179,7 @@ public struct PlanCompiler {
             env.removeAll { $0.hasPrefix("LISTEN_FDS=") || $0.hasPrefix("LISTEN_PID=") || $0.hasPrefix("LISTEN_FDNAMES=") }
             env.append("LISTEN_FDS=\(listenFDs)")
         }
-        let plan = ProcessPlan(
+        var plan = ProcessPlan(
             args: process.args, env: env, cwd: process.cwd, uid: user.uid, gid: user.gid,
             additionalGids: user.additionalGids, keepGroups: keepGroups,
             umask: user.umask, noNewPrivileges: process.noNewPrivileges,
@@ -193,6 +193,7 @@ public struct PlanCompiler {
                 TerminalPlan.Size(rows: UInt16(clamping: $0.height), columns: UInt16(clamping: $0.width))
             }) : nil,
             searchPath: pathEntry.map { String($0.dropFirst(5)) } ?? ExecutableLookup.defaultPath)
+        plan.cpuAffinity = try CPUAffinityPlan.compile(process.execCPUAffinity, current: CPUAffinityPlan.current)
         return (plan, notes)
     }
 

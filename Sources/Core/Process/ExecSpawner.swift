@@ -92,8 +92,11 @@ struct ExecChild {
     }
 
     func setUp() throws {
+        let affinity = plan.process.cpuAffinity
+        if let initial = affinity?.initial { try CPUAffinityPlan.apply(initial, field: "process.execCPUAffinity.initial") }
         try join()
         if plan.forksIntoPidNamespace { try forkIntoPidNamespace() }
+        if let final = affinity?.final { try CPUAffinityPlan.apply(final, field: "process.execCPUAffinity.final") }
         launcher.resetInherited(keep: [channel, trampoline])
         if plan.joinsUserNamespace { try launcher.becomeNamespaceRoot() }
         if let terminal = plan.process.terminal { try TerminalSetup.allocate(terminal, channel: channel, bindConsole: false) }

@@ -17,7 +17,6 @@ public enum Unapplied {
     private static let table: [Row] = [
         Row("process.user.username") { isSet($0.process?.user.username) },
         Row("process.commandLine") { isSet($0.process?.commandLine) },
-        Row("process.execCPUAffinity") { $0.process?.execCPUAffinity != nil },
         Row(each: "mounts", "uidMappings") { spec in spec.mounts.map { !$0.uidMappings.isEmpty } },
         Row(each: "mounts", "gidMappings") { spec in spec.mounts.map { !$0.gidMappings.isEmpty } },
         Row("linux.cgroupsPath") { isSet($0.linux?.cgroupsPath) },
