@@ -15,13 +15,17 @@ struct ContainerInit {
     let trampoline: Int32
 
     var launcher: ProcessLauncher {
-        ProcessLauncher(process: plan.process, seccomp: plan.seccomp, lsm: plan.lsm, channel: channel, trampoline: trampoline)
+        var launcher = ProcessLauncher(process: plan.process, seccomp: plan.seccomp, lsm: plan.lsm, channel: channel, trampoline: trampoline)
+        launcher.seccompAfterStart = plan.process.noNewPrivileges && !(plan.seccomp?.notifies ?? false)
+        return launcher
     }
 
     func run() -> Never {
+        let launcher = launcher
         launcher.launch(setUp: setUp) {
             waitForStart()
             runStartHooks()
+            launcher.loadSeccompAfterStart(report: startResult)
         }
     }
 

@@ -15,6 +15,8 @@ struct ProcessLauncher {
     let channel: Int32
     /// The sealed ExecTrampoline memfd, or -1 to exec directly.
     let trampoline: Int32
+    /// Set for the init when its filter can wait for `start` (loadSeccompAfterStart).
+    var seccompAfterStart = false
 
     /// Closes what we inherited from rsrun (the state lock above all, whose flock would
     /// otherwise live on in the container), except stdio, the fds passed on purpose
@@ -69,7 +71,24 @@ struct ProcessLauncher {
         if let seccomp, !process.noNewPrivileges { try loadSeccomp(seccomp) }
         try switchUser()
         try applyLSMLabels()
-        if let seccomp, process.noNewPrivileges { try loadSeccomp(seccomp) }
+        if let seccomp, process.noNewPrivileges, !seccompAfterStart { try loadSeccomp(seccomp) }
+    }
+
+    /// With no_new_privs and no notify fd to hand to `create`, the init loads its filter after
+    /// `start`, right before execve (runc's order too): `create` then does not wait for the
+    /// kernel to convert, JIT and cache a large profile (~0.4 ms for podman's). The program
+    /// was built and checked by libseccomp already, so a failure here is unexpected; it goes
+    /// to the container's stderr and to `start`'s result fifo when there is one.
+    func loadSeccompAfterStart(report: Int32) {
+        guard seccompAfterStart, let seccomp else { return }
+        do {
+            _ = try SeccompLoader.load(seccomp)
+        } catch {
+            let line = Array("rsrun: \(error)\n".utf8)
+            FileIO.writeAll(fd: 2, line)
+            if report >= 0 { FileIO.writeAll(fd: report, line.dropLast()) }
+            _exit(1)
+        }
     }
 
     func switchUser() throws {
