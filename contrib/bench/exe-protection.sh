@@ -13,8 +13,7 @@ runs=${RUNS:-1000}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 gcc -O2 -o "$work/exe-protection" "$here/exe-protection.c"
-as --64 -o "$work/t.o" "$here/../trampoline/exec-trampoline-x86_64.S"
-objcopy -O binary -j .text "$work/t.o" "$work/trampoline"
+sh "$here/../trampoline/generate.sh" --image "$work/trampoline"
 cp "$rsrun" "$work/rsrun"
 d=$work/exe-protection
 echo "rsrun binary: $(stat -c %s "$work/rsrun") bytes"

@@ -31,7 +31,7 @@ public struct CgroupResourcePlan: Sendable, Equatable {
         if let memory = resources.memory { try plan.addMemory(memory) }
         if let cpu = resources.cpu { plan.addCPU(cpu) }
         if let pids = resources.pids, pids.limit != 0 {
-            plan.add("pids", "pids.max", pids.limit < 0 ? "max" : "\(pids.limit)", "linux.resources.pids.limit")
+            plan.add("pids", "pids.max", limitText(pids.limit), "linux.resources.pids.limit")
         }
         if let io = resources.blockIO { plan.addIO(io) }
         for (i, page) in resources.hugepageLimits.enumerated() {

@@ -24,8 +24,7 @@ struct ContainerInit {
         let launcher = launcher
         launcher.launch(setUp: setUp) {
             waitForStart()
-            runStartHooks()
-            launcher.loadSeccompAfterStart(report: startResult)
+            afterStart(launcher)
         }
     }
 
@@ -93,13 +92,19 @@ struct ContainerInit {
         return record.ociState(status: status)
     }
 
-    /// After `start`, before execve. A failure goes to `start` on the result fifo, and the
-    /// container stops: it never runs its program.
-    func runStartHooks() {
+    /// After `start`, before execve: startContainer hooks, then a deferred filter. A failure
+    /// goes to `start` on the result fifo (there is one whenever start hooks exist), else to
+    /// the container's stderr, and the container stops: it never runs its program.
+    func afterStart(_ launcher: ProcessLauncher) {
         do {
             try HookRunner.run(plan.hooks.startContainer, stage: "startContainer", state: hookState(.created))
+            try launcher.loadSeccompAfterStart()
         } catch {
-            if startResult >= 0 { FileIO.writeAll(fd: startResult, Array("\(error)".utf8)) }
+            if startResult >= 0 {
+                FileIO.writeAll(fd: startResult, Array("\(error)".utf8))
+            } else {
+                FileIO.writeAll(fd: 2, Array("rsrun: \(error)\n".utf8))
+            }
             _exit(1)
         }
     }

@@ -77,18 +77,10 @@ struct ProcessLauncher {
     /// With no_new_privs and no notify fd to hand to `create`, the init loads its filter after
     /// `start`, right before execve (runc's order too): `create` then does not wait for the
     /// kernel to convert, JIT and cache a large profile (~0.4 ms for podman's). The program
-    /// was built and checked by libseccomp already, so a failure here is unexpected; it goes
-    /// to the container's stderr and to `start`'s result fifo when there is one.
-    func loadSeccompAfterStart(report: Int32) {
+    /// was built and checked by libseccomp already, so a failure here is unexpected.
+    func loadSeccompAfterStart() throws {
         guard seccompAfterStart, let seccomp else { return }
-        do {
-            _ = try SeccompLoader.load(seccomp)
-        } catch {
-            let line = Array("rsrun: \(error)\n".utf8)
-            FileIO.writeAll(fd: 2, line)
-            if report >= 0 { FileIO.writeAll(fd: report, line.dropLast()) }
-            _exit(1)
-        }
+        try SeccompLoader.load(seccomp)
     }
 
     func switchUser() throws {
