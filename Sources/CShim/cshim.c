@@ -54,6 +54,7 @@ int cshim_seccomp_load(unsigned int flags, unsigned short len, const void *filte
     struct sock_fprog prog = { .len = len, .filter = (struct sock_filter *)filter };
     return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
 }
+int cshim_statfs(const char *path, struct statfs *buf) { return statfs(path, buf); }
 int cshim_memfd_create(const char *name, unsigned int flags) { return memfd_create(name, flags); }
 int cshim_errno(void) { return errno; }
 void cshim_set_errno(int value) { errno = value; }

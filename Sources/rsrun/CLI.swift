@@ -9,6 +9,7 @@ struct CLI {
     var logger = Logger()
     var stateRoot: String?
     var rootless = Identity.Override.auto
+    var systemdCgroup = false
     /// "verb id" for the error prefix, filled in as soon as they are known.
     var context = ""
 
@@ -29,6 +30,7 @@ struct CLI {
         logger.path = flags["--log"]
         logger.debug = flags.isSet("--debug")
         stateRoot = flags["--root"]
+        systemdCgroup = flags.isSet("--systemd-cgroup")
         if let value = flags["--rootless"] {
             guard let parsed = Identity.Override(rawValue: value) else {
                 throw RuntimeError(path: "--rootless", "must be auto, true or false, got \"\(value)\"")
@@ -51,6 +53,8 @@ struct CLI {
         case "exec": return try exec(verbArgs)
         case "ps": return try ps(verbArgs)
         case "delete": return try delete(verbArgs)
+        case "pause": return try pause(verbArgs, frozen: true)
+        case "resume": return try pause(verbArgs, frozen: false)
         case "list": return try list(verbArgs)
         case "spec": return try spec(verbArgs)
         case "help": Output.out(CLI.usage); return 0
@@ -66,7 +70,7 @@ struct CLI {
         let identity = Identity.detect(override: rootless)
         let root = try identity.stateRoot(explicit: stateRoot)
         logger.debugMessage("identity \(identity.kind.rawValue) uid=\(identity.uid) rootless=\(identity.rootless) root=\(root)")
-        return Runtime(identity: identity, store: StateStore(root: root))
+        return Runtime(identity: identity, store: StateStore(root: root), systemdCgroup: systemdCgroup)
     }
 
     /// Exactly one positional, the container id; names the verb+id in later errors.
@@ -111,6 +115,8 @@ struct CLI {
           kill     send a signal (default TERM) to a container's init (--all: to all its processes)
           ps       list a container's processes (--format table|json; ps options after the id)
           delete   delete a stopped or created container (-f kills a running one)
+          pause    freeze every process of a container (cgroup freezer)
+          resume   thaw a paused container
           list     list containers (-q ids only, --format table|json)
           spec     write a default config.json (--rootless for an unprivileged user)
           help     show this text
@@ -120,7 +126,7 @@ struct CLI {
           --log FILE            also write errors and warnings to FILE
           --log-format FORMAT   text or json
           --debug               print debug messages
-          --systemd-cgroup      accepted for compatibility (the systemd driver is not wired in yet)
+          --systemd-cgroup      put containers in systemd scopes (cgroupsPath slice:prefix:name)
           --rootless VALUE      auto, true or false
           --version, -v         print the version
         """

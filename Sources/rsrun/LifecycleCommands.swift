@@ -62,11 +62,18 @@ extension CLI {
         return 0
     }
 
+    mutating func pause(_ args: ArraySlice<String>, frozen: Bool) throws -> Int32 {
+        let (_, positionals, _) = try FlagTable([]).parse(args)
+        try runtime().pause(try singleID(positionals), frozen)
+        return 0
+    }
+
     /// Fields that are parsed but not applied yet are never dropped silently: they go to the
     /// log as a warning (and to stderr with --debug), without failing the create.
     func report(_ created: CreatedContainer) {
         if !created.unapplied.isEmpty { logger.warning("not applied yet: " + created.unapplied.joined(separator: ", ")) }
         for note in created.notes { logger.warning(note) }
+        for warning in created.warnings { warn(warning) }
         if let maps = created.idMapping {
             let how = created.spawned.pooledFrom.map { "in a user namespace the pool made ahead (holder \($0))" } ?? "written"
             logger.debugMessage("id maps \(how) by \(maps.methodName): uid \(maps.uids.map(\.text).joined(separator: " ")), gid \(maps.gids.map(\.text).joined(separator: " "))")

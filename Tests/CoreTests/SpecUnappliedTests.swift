@@ -17,11 +17,8 @@ struct SpecUnappliedTests {
           "maskedPaths": ["/proc/kcore"]
         }
         """#)
-        // Hooks are applied: only the resources remain.
-        #expect(try fields(config) == [
-            "linux.resources.memory",
-            "linux.resources.pids",
-        ])
+        // Hooks and resources are applied.
+        #expect(try fields(config) == [])
     }
 
     @Test func appliedOnlyConfigReportsNothing() throws {
@@ -40,8 +37,6 @@ struct SpecUnappliedTests {
         #expect(try fields(SpecFixtures.podmanStyle) == [
             "mounts[2].uidMappings",
             "mounts[2].gidMappings",
-            "linux.cgroupsPath",
-            "linux.resources.pids",
         ])
     }
 

@@ -337,6 +337,9 @@ final class Harness {
             }
             let statePath = stateDir(id, root: root)
             if id.count < 256 && fileExists(statePath) { removeTree(statePath) }
+            if Harness.isOwnID(id) {
+                for cgroup in Cgroup.candidates(id) where fileExists(cgroup) { rmdir(cgroup) }
+            }
         }
         removeTree(sandbox)
     }
@@ -439,6 +442,12 @@ struct Config {
             }
             set("mounts", mounts)
         }
+    }
+
+    /// Drops a namespace type from `linux.namespaces`: the container shares ours.
+    mutating func removeNamespace(_ type: String) {
+        let namespaces = value("linux.namespaces") as? [[String: Any]] ?? []
+        set("linux.namespaces", namespaces.filter { $0["type"] as? String != type })
     }
 
     /// The value at a dotted path (`linux.resources.memory.limit`), or nil.
@@ -560,6 +569,31 @@ func expectOneLineError(_ result: ProcResult, sourceLocation: SourceLocation = #
         "stderr must start with 'rsrun: ': \(result)", sourceLocation: sourceLocation)
 }
 
+/// Where the cgroup v2 hierarchy is on this host, and where a container's default cgroup goes.
+enum Cgroup {
+    static let mountPoint: String? = {
+        for dir in ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"] where fileExists(dir + "/cgroup.procs") && fileExists(dir + "/cgroup.subtree_control") {
+            return dir
+        }
+        return nil
+    }()
+
+    /// The default cgroup of container `id` (rsrun run from the root cgroup, as the tests are).
+    static func candidates(_ id: String) -> [String] {
+        mountPoint.map { [$0 + "/" + id] } ?? []
+    }
+
+    static let warningMarker = "warning: running without a cgroup"
+}
+
+extension Harness {
+    /// stderr without rsrun's one-line warning that a rootless container runs without a cgroup.
+    func withoutCgroupWarning(_ stderr: String) -> String {
+        stderr.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.contains(Cgroup.warningMarker) }
+            .joined(separator: "\n")
+    }
+}
+
 /// After a failed verb: no state dir for `id`, no process mentioning it, no mount of the
 /// sandbox or the rootfs on the host.
 func expectNothingLeft(_ h: Harness, id: String?, root: StateRoot = .sandbox, sourceLocation: SourceLocation = #_sourceLocation) {
@@ -569,6 +603,9 @@ func expectNothingLeft(_ h: Harness, id: String?, root: StateRoot = .sandbox, so
         }
         let left = h.leftoverProcesses(id, timeout: 2)
         #expect(left.isEmpty, "processes left: \(left.map { "\($0.pid) \($0.cmdline)" })", sourceLocation: sourceLocation)
+        for cgroup in Cgroup.candidates(id) {
+            #expect(!fileExists(cgroup), "cgroup \(cgroup) left behind", sourceLocation: sourceLocation)
+        }
     }
     // Container mounts live in the container's own mount namespace; none may show up here.
     let mounts = (readText("/proc/self/mountinfo") ?? "").split(separator: "\n").filter {

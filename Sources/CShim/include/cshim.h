@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <signal.h>
+#include <sys/vfs.h>
 #include <seccomp.h>
 
 // struct clone_args (linux/sched.h), spelled out so no kernel header is needed.
@@ -74,6 +75,7 @@ int cshim_sched_getaffinity(pid_t pid, size_t size, void *mask);
 int cshim_sched_setaffinity(pid_t pid, size_t size, const void *mask);
 // seccomp(2): SECCOMP_SET_MODE_FILTER with a struct sock_fprog built from `len` instructions.
 int cshim_seccomp_load(unsigned int flags, unsigned short len, const void *filter);
+int cshim_statfs(const char *path, struct statfs *buf);
 int cshim_memfd_create(const char *name, unsigned int flags);
 int cshim_errno(void);
 void cshim_set_errno(int value);
@@ -98,6 +100,7 @@ void cshim_set_errno(int value);
 #define CSHIM_TIOCGWINSZ 0x5413UL
 #define CSHIM_TIOCSWINSZ 0x5414UL
 #define CSHIM_CLONE_PARENT 0x00008000ULL
+#define CSHIM_CLONE_INTO_CGROUP 0x200000000ULL
 #define CSHIM_PR_SET_NAME 15
 #define CSHIM_PR_SET_KEEPCAPS 8
 #define CSHIM_PR_CAPBSET_DROP 24

@@ -31,7 +31,7 @@ public struct CgroupResourcePlan: Sendable, Equatable {
         if let memory = resources.memory { try plan.addMemory(memory) }
         if let cpu = resources.cpu { plan.addCPU(cpu) }
         if let pids = resources.pids, pids.limit != 0 {
-            plan.add("pids", "pids.max", limitText(pids.limit), "linux.resources.pids.limit")
+            plan.add("pids", "pids.max", try limit(pids.limit, "linux.resources.pids.limit"), "linux.resources.pids.limit")
         }
         if let io = resources.blockIO { plan.addIO(io) }
         for (i, page) in resources.hugepageLimits.enumerated() {
@@ -60,10 +60,18 @@ public struct CgroupResourcePlan: Sendable, Equatable {
     /// -1 is "no limit" in the spec, "max" in cgroup v2; 0 leaves the file alone.
     static func limitText(_ value: Int64) -> String { value < 0 ? "max" : "\(value)" }
 
+    /// A limit as cgroup v2 writes it; below -1 is a mistake, not "unlimited".
+    static func limit(_ value: Int64, _ field: String) throws -> String {
+        if value < -1 { throw RuntimeError(path: field, "\(value) is not a limit (-1 means none)") }
+        return limitText(value)
+    }
+
     mutating func addMemory(_ memory: Spec.Resources.Memory) throws {
         let field = "linux.resources.memory"
-        if let limit = memory.limit, limit != 0 { add("memory", "memory.max", Self.limitText(limit), field + ".limit") }
-        if let low = memory.reservation, low != 0 { add("memory", "memory.low", Self.limitText(low), field + ".reservation") }
+        if let limit = memory.limit, limit != 0 { add("memory", "memory.max", try Self.limit(limit, field + ".limit"), field + ".limit") }
+        if let low = memory.reservation, low != 0 {
+            add("memory", "memory.low", try Self.limit(low, field + ".reservation"), field + ".reservation")
+        }
         if let swap = memory.swap, let value = try Self.swapMax(swap: swap, limit: memory.limit ?? 0) {
             add("memory", "memory.swap.max", value, field + ".swap")
         }

@@ -34,6 +34,8 @@ public struct CreatedContainer {
     public var console: Int32 = -1
     /// The init reports on the start result fifo (startContainer or poststart hooks).
     public var hasStartHooks = false
+    /// For stderr, once: why the container runs without a cgroup.
+    public var warnings: [String] = []
 }
 
 extension Runtime {
@@ -63,14 +65,18 @@ extension Runtime {
         compiler.seccompCacheRoot = store.root
         var plan = try compiler.compile(spec)
         try Runtime.checkTerminal(plan.process.terminal != nil, socket: options.consoleSocket, relay: options.relayTerminal)
+        let cgroupRequest = try cgroupRequest(spec, id: id)
+        plan.notes += cgroupRequest.writes.notes
+        let cgroups = try CgroupManagers.choose(identity: identity, systemd: systemdCgroup, hierarchy: CgroupHierarchy.detect(), request: cgroupRequest)
 
         let created = Clock.rfc3339()
+        var cgroup: CgroupLocation?
         func makeRecord(_ pid: Int32, _ startTime: UInt64) -> ContainerRecord {
             ContainerRecord(
                 id: id, pid: pid, startTime: startTime, bundle: bundle, rootfs: plan.rootfs,
                 created: created, ociVersion: spec.ociVersion,
                 annotations: spec.annotations.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
-                ownerUID: identity.uid, rootless: identity.rootless)
+                ownerUID: identity.uid, rootless: identity.rootless, cgroup: cgroup)
         }
 
         // Only hooks the init runs need a state of their own (its pid filled in there).
@@ -81,7 +87,16 @@ extension Runtime {
         defer { if startResult >= 0 { close(startResult) } }
         var console: Int32 = -1
         var spawned: InitSpawner.Spawned?
+        var placement: CgroupPlacement?
         do {
+            // After the state directory: the id is ours, so is the cgroup named after it.
+            let placed = try cgroups.prepare(cgroupRequest)
+            placement = placed
+            defer { if placed.directoryFD >= 0 { close(placed.directoryFD) } }
+            if placed.placedAfterClone && plan.cloneFlags & CSHIM_CLONE_NEWCGROUP != 0 {
+                plan.cloneFlags &= ~CSHIM_CLONE_NEWCGROUP
+                plan.cgroupNamespaceAfterPlacement = true
+            }
             let fifoPath = store.fifoPath(id)
             if mkfifo(fifoPath, 0o600) != 0 { throw RuntimeError.system("mkfifo", path: fifoPath) }
             // Opened read-write here, before clone3, so the init inherits it whatever its ids become.
@@ -101,7 +116,9 @@ extension Runtime {
             let pool = userNamespacePool(for: plan)
             let holder = plan.userNamespace.flatMap { userns in pool?.claim(userns) }
             defer { if let pool, let holder { pool.release(holder: holder) } }
-            let child = try InitSpawner.spawn(plan, fifo: fifo, startResult: startResult, pooledFrom: holder, onSeccompListener: { pid, listener in
+            let child = try InitSpawner.spawn(plan, fifo: fifo, startResult: startResult, pooledFrom: holder, cgroup: placed.directoryFD, onPlace: { pid in
+                cgroup = try cgroups.attach(placed, pid: pid, request: cgroupRequest)
+            }, onSeccompListener: { pid, listener in
                 guard let seccomp = plan.seccomp, let path = seccomp.listenerPath else { return }
                 let record = makeRecord(pid, ProcessProbe.read(pid: pid)?.startTime ?? 0)
                 try SeccompListener.hand(listener, to: path, pid: pid, ociVersion: spec.ociVersion,
@@ -131,12 +148,14 @@ extension Runtime {
                 pool.start(userns, helpers: helpers)
             }
             return CreatedContainer(record: record, spawned: child, fifo: fifo, lock: lock, unapplied: Unapplied.fields(in: spec),
-                                    idMapping: plan.userNamespace, notes: plan.notes, console: console, hasStartHooks: plan.hasStartHooks)
+                                    idMapping: plan.userNamespace, notes: plan.notes, console: console, hasStartHooks: plan.hasStartHooks,
+                                    warnings: placed.warning.map { [$0] } ?? [])
         } catch {
             if let spawned {
                 spawned.kill(SIGKILL)
                 spawned.reap()
             }
+            if let placement { cgroups.abandon(placement) }
             if fifo >= 0 { close(fifo) }
             if console >= 0 { close(console) }
             try? store.remove(id)
@@ -146,6 +165,16 @@ extension Runtime {
 }
 
 extension Runtime {
+    /// The cgroup part of the spec, compiled and checked before anything is made. Device rules
+    /// are enforced only with host privileges: loading the eBPF program needs CAP_SYS_ADMIN, and
+    /// rootless containers cannot make device nodes anyway.
+    func cgroupRequest(_ spec: Spec, id: String) throws -> CgroupRequest {
+        let resources = spec.linux?.resources ?? Spec.Resources()
+        let writes = try CgroupResourcePlan.compile(resources)
+        return CgroupRequest(id: id, path: spec.linux?.cgroupsPath, resources: resources, writes: writes,
+                             devices: identity.holdsHostCapabilities ? resources.devices : nil)
+    }
+
     /// A terminal needs somewhere to go: a console socket, or rsrun itself in the foreground.
     static func checkTerminal(_ terminal: Bool, socket: String?, relay: Bool) throws {
         if terminal && socket == nil && !relay {

@@ -12,8 +12,8 @@ extension Runtime {
         defer { withExtendedLifetime(lock) {} }
         let record = try store.record(id)
         let status = record == nil ? .stopped : store.status(of: record)
-        if status == .running && !force {
-            throw RuntimeError("container is running; stop it first or use delete --force")
+        if (status == .running || status == .paused) && !force {
+            throw RuntimeError("container is \(status.rawValue); stop it first or use delete --force")
         }
         if let record, status != .stopped, let fd = pidfd(for: record) {
             defer { close(fd) }
@@ -25,8 +25,12 @@ extension Runtime {
         return try remove(id, record: record)
     }
 
-    /// Removes the state, then runs poststop hooks if the container has some.
+    /// Removes the cgroup (killing what is left in it: without a pid namespace the init's
+    /// death does not take its children along) and the state, then runs poststop hooks.
     func remove(_ id: String, record: ContainerRecord?) throws -> [String] {
+        if let location = record?.cgroup {
+            try CgroupManagers.existing(location, identity: identity).destroy(location)
+        }
         let poststop = FileIO.exists(store.poststopMarkerPath(id))
         try store.remove(id)
         guard poststop, let record else { return [] }

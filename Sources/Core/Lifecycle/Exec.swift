@@ -9,7 +9,7 @@ extension Runtime {
     public func exec(_ id: String, _ options: ExecOptions, onPlanned: (ExecPlan) -> Void = { _ in }) throws -> Int32 {
         let (record, status) = try inspect(id)
         guard let record, status == .created || status == .running else {
-            throw RuntimeError("cannot exec in a container that is \(status.rawValue)")
+            throw RuntimeError("cannot exec in a container that is \(status.rawValue)" + (status == .paused ? "; resume it first" : ""))
         }
         let plan = try execPlan(record, options)
         onPlanned(plan)
@@ -17,9 +17,16 @@ extension Runtime {
         guard let initPidfd = pidfd(for: record) else { throw RuntimeError("cannot exec in a container that is stopped") }
         var console: Int32 = -1
         defer { close(initPidfd) }
+        // The process starts in the container's cgroup (CLONE_INTO_CGROUP), under its limits.
+        var cgroupFD: Int32 = -1
+        if let cgroup = record.cgroup {
+            cgroupFD = open(cgroup.path, Int32(CSHIM_O_PATH) | O_DIRECTORY | O_CLOEXEC)
+            if cgroupFD < 0 { throw RuntimeError.system("open the container's cgroup", path: cgroup.path) }
+        }
+        defer { if cgroupFD >= 0 { close(cgroupFD) } }
 
         let mask = ForegroundWait.blockForwardedSignals(!options.detach)
-        let process = try ExecSpawner.spawn(plan, initPid: record.pid, initPidfd: initPidfd) { pid, listener in
+        let process = try ExecSpawner.spawn(plan, initPid: record.pid, initPidfd: initPidfd, cgroup: cgroupFD) { pid, listener in
             guard let seccomp = plan.seccomp, let path = seccomp.listenerPath else { return }
             try SeccompListener.hand(listener, to: path, pid: pid, ociVersion: record.ociVersion,
                                      metadata: seccomp.listenerMetadata, state: record.ociState(status: status))

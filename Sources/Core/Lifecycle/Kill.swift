@@ -8,19 +8,21 @@ extension Runtime {
     /// process cannot be hit.
     public func kill(_ id: String, signal: Int32, all: Bool = false) throws {
         let (record, status) = try inspect(id)
-        guard let record, status == .created || status == .running else {
+        guard let record, status == .created || status == .running || status == .paused else {
             throw RuntimeError("container is \(status.rawValue), not running")
         }
         guard let fd = pidfd(for: record) else { throw RuntimeError("container is stopped, not running") }
         defer { close(fd) }
+        // One write kills the whole cgroup, with no listing to race against forks.
+        if all, signal == SIGKILL, let cgroup = record.cgroup, try cgroup.directory.killAll() { return }
         // Listed before the init is signalled: once it dies, its children are reparented.
-        let others = all ? ContainerProcesses.list(initPid: record.pid).filter { $0 != record.pid } : []
+        let others = all ? ContainerProcesses.list(record).filter { $0 != record.pid } : []
         if cshim_pidfd_send_signal(fd, signal) != 0 { throw RuntimeError.system("send signal \(signal)") }
         for pid in others {
             let other = cshim_pidfd_open(pid, 0)
             if other < 0 { continue }
-            // Still ours? A process that left the namespace since the listing is not signalled.
-            if ContainerProcesses.sharesPidNamespace(pid, with: record.pid) { _ = cshim_pidfd_send_signal(other, signal) }
+            // Still ours? A process that left since the listing is not signalled.
+            if ContainerProcesses.belongs(pid, to: record) { _ = cshim_pidfd_send_signal(other, signal) }
             close(other)
         }
     }

@@ -3,17 +3,31 @@ import Glibc
 import Rootless
 
 extension Runtime {
-    /// Host pids of the container's processes, the init first. Without a cgroup of its own
-    /// (not built yet) they are the processes of its pid namespace; a container that shares
-    /// our pid namespace has the init and its descendants.
+    /// Host pids of the container's processes, the init first: those of its cgroup, or without
+    /// one, those of its pid namespace; a container that shares our pid namespace and has no
+    /// cgroup has the init and its descendants.
     public func processes(_ id: String) throws -> [Int32] {
         let (record, status) = try inspect(id)
-        guard let record, status == .created || status == .running else { return [] }
-        return ContainerProcesses.list(initPid: record.pid)
+        guard let record, status == .created || status == .running || status == .paused else { return [] }
+        return ContainerProcesses.list(record)
     }
 }
 
 enum ContainerProcesses {
+    static func list(_ record: ContainerRecord) -> [Int32] {
+        guard let cgroup = record.cgroup else { return list(initPid: record.pid) }
+        return [record.pid] + cgroup.directory.processes().filter { $0 != record.pid }
+    }
+
+    /// Whether a listed pid is still in the container (it may have exited and been reused).
+    static func belongs(_ pid: Int32, to record: ContainerRecord) -> Bool {
+        guard let cgroup = record.cgroup else { return sharesPidNamespace(pid, with: record.pid) }
+        guard let own = FileIO.readText("/proc/\(pid)/cgroup").flatMap(CgroupHierarchy.ownCgroup),
+              let hierarchy = CgroupHierarchy.detect() else { return false }
+        let directory = hierarchy.directory(own)
+        return directory == cgroup.path || directory.hasPrefix(cgroup.path + "/")
+    }
+
     static func list(initPid: Int32) -> [Int32] {
         guard let target = namespaceID(initPid) else { return [] }
         let pids = (FileIO.list("/proc") ?? []).compactMap { Int32($0) }.sorted()

@@ -6,10 +6,13 @@ import Rootless
 public struct Runtime {
     public let identity: Identity
     public let store: StateStore
+    /// `--systemd-cgroup`: new containers get a systemd scope.
+    public var systemdCgroup = false
 
-    public init(identity: Identity, store: StateStore) {
+    public init(identity: Identity, store: StateStore, systemdCgroup: Bool = false) {
         self.identity = identity
         self.store = store
+        self.systemdCgroup = systemdCgroup
     }
 
     /// A container's record and its live status, read without a lock.

@@ -25,6 +25,9 @@ public struct ContainerPlan: Sendable {
     /// Text for /proc/self/timens_offsets when a time namespace with offsets is asked for.
     public var timeOffsets: String?
     public var newTimeNamespace: Bool
+    /// The init is moved into its cgroup after clone3 (systemd scope, no CLONE_INTO_CGROUP), so
+    /// it makes its cgroup namespace then, rooted at that cgroup, instead of in clone3.
+    public var cgroupNamespaceAfterPlacement = false
     public var bringUpLoopback: Bool
     public var process: ProcessPlan
     public var seccomp: SeccompPlan?

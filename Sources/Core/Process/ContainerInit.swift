@@ -41,6 +41,9 @@ struct ContainerInit {
             }
             close(fd)
         }
+        if plan.cgroupNamespaceAfterPlacement, cshim_unshare(Int32(CSHIM_CLONE_NEWCGROUP)) != 0 {
+            throw RuntimeError.system("unshare cgroup namespace")
+        }
         if plan.newTimeNamespace {
             // The offsets can be set only before a process enters the namespace; execve moves us in.
             if cshim_unshare(Int32(CSHIM_CLONE_NEWTIME)) != 0 { throw RuntimeError.system("unshare time namespace") }

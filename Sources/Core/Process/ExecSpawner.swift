@@ -10,7 +10,8 @@ import Rootless
 /// join, the first child is the process. Either way: exactly one extra process at most.
 enum ExecSpawner {
     /// `initPidfd`: the container's init, checked to be the process `create` started.
-    static func spawn(_ plan: ExecPlan, initPid: Int32, initPidfd: Int32,
+    /// `cgroup`: the container's cgroup directory fd (-1: it has none), cloned into.
+    static func spawn(_ plan: ExecPlan, initPid: Int32, initPidfd: Int32, cgroup: Int32 = -1,
                       onSeccompListener: (Int32, Int32) throws -> Void,
                       onConsole: (Int32) throws -> Void) throws -> InitSpawner.Spawned {
         // The init's root, for a container made with --no-pivot (its mount namespace's root
@@ -19,7 +20,7 @@ enum ExecSpawner {
         defer { if rootFD >= 0 { close(rootFD) } }
         let trampoline = plan.process.throughTrampoline ? ExecTrampoline.load() : -1
         defer { if trampoline >= 0 { close(trampoline) } }
-        let (pid, pidfd, channel) = try SyncChannel.clone(flags: 0, what: "start the exec'd process") { end in
+        let (pid, pidfd, channel) = try SyncChannel.clone(flags: 0, cgroup: cgroup, what: "start the exec'd process") { end in
             ExecChild(plan: plan, initPidfd: initPidfd, rootFD: rootFD, channel: end, trampoline: trampoline).run()
         }
         defer { close(channel) }

@@ -18,14 +18,17 @@ public struct InitSpawner {
     /// `onSeccompListener`: called with the init's pid and its seccomp notify fd (closed after).
     /// `startResult`: the write end the init reports startContainer hook failures on (-1: none).
     /// `onRuntimeHooks`: runs prestart and createRuntime, given the init's pid.
+    /// `cgroup`: the cgroup directory fd to clone into (-1: none); `onPlace` runs while the init
+    /// waits, before it goes on (moving it into a cgroup clone3 could not put it in).
     public static func spawn(_ plan: ContainerPlan, fifo: Int32, startResult: Int32 = -1, pooledFrom: Int32? = nil,
+                             cgroup: Int32 = -1, onPlace: (Int32) throws -> Void = { _ in },
                              onSeccompListener: (Int32, Int32) throws -> Void = { _, _ in },
                              onRuntimeHooks: (Int32) throws -> Void = { _ in },
                              onConsole: (Int32) throws -> Void = { close($0) }) throws -> Spawned {
         let flags = pooledFrom == nil ? plan.cloneFlags : plan.cloneFlags & ~CSHIM_CLONE_NEWUSER
         let trampoline = plan.process.throughTrampoline ? ExecTrampoline.load() : -1
         defer { if trampoline >= 0 { close(trampoline) } }
-        let (pid, pidfd, channel) = try SyncChannel.clone(flags: flags, what: "create namespaces") { end in
+        let (pid, pidfd, channel) = try SyncChannel.clone(flags: flags, cgroup: cgroup, what: "create namespaces") { end in
             ContainerInit(plan: plan, channel: end, fifo: fifo, startResult: startResult, trampoline: trampoline).run()
         }
         defer { close(channel) }
@@ -39,6 +42,7 @@ public struct InitSpawner {
             if let adj = plan.process.oomScoreAdj, !FileIO.writeKnob("/proc/\(spawned.pid)/oom_score_adj", "\(adj)") {
                 throw RuntimeError(path: "process.oomScoreAdj", "write /proc/\(spawned.pid)/oom_score_adj", errno: cshim_errno())
             }
+            try onPlace(spawned.pid)
             SyncChannel.send(channel, .go)
             while true {
                 switch SyncChannel.receive(channel) {

@@ -76,9 +76,9 @@ public struct SyncChannel {
 extension SyncChannel {
     /// clone3 (with a pidfd) a child that runs `body` on its end of a new channel. Returns the
     /// child and our end, which the caller closes. `what` names the step in the error.
-    static func clone(flags: UInt64, what: String, _ body: (Int32) -> Never) throws -> (pid: Int32, pidfd: Int32, channel: Int32) {
+    static func clone(flags: UInt64, cgroup: Int32 = -1, what: String, _ body: (Int32) -> Never) throws -> (pid: Int32, pidfd: Int32, channel: Int32) {
         let channel = try make()
-        let (pid, pidfd) = PidfdClone.clone(flags: flags)
+        let (pid, pidfd) = PidfdClone.clone(flags: flags, cgroup: cgroup)
         if pid < 0 {
             let code = cshim_errno()
             close(channel.parentEnd)

@@ -14,9 +14,12 @@ public struct ContainerRecord: Sendable, Equatable {
     public var annotations: [(key: String, value: String)]
     public var ownerUID: UInt32
     public var rootless: Bool
+    /// The container's cgroup; nil when it runs without one.
+    public var cgroup: CgroupLocation?
 
     public init(id: String, pid: Int32, startTime: UInt64, bundle: String, rootfs: String, created: String,
-                ociVersion: String, annotations: [(key: String, value: String)], ownerUID: UInt32, rootless: Bool) {
+                ociVersion: String, annotations: [(key: String, value: String)], ownerUID: UInt32, rootless: Bool,
+                cgroup: CgroupLocation? = nil) {
         self.id = id
         self.pid = pid
         self.startTime = startTime
@@ -27,16 +30,17 @@ public struct ContainerRecord: Sendable, Equatable {
         self.annotations = annotations
         self.ownerUID = ownerUID
         self.rootless = rootless
+        self.cgroup = cgroup
     }
 
     public static func == (a: ContainerRecord, b: ContainerRecord) -> Bool {
         a.id == b.id && a.pid == b.pid && a.startTime == b.startTime && a.bundle == b.bundle && a.rootfs == b.rootfs
             && a.created == b.created && a.ociVersion == b.ociVersion && a.ownerUID == b.ownerUID
-            && a.rootless == b.rootless && a.annotations.elementsEqual(b.annotations, by: { $0 == $1 })
+            && a.rootless == b.rootless && a.cgroup == b.cgroup && a.annotations.elementsEqual(b.annotations, by: { $0 == $1 })
     }
 
     public var json: JSONValue {
-        .object(JSONObject([
+        var entries: [(key: String, value: JSONValue)] = [
             ("ociVersion", .string(ociVersion)),
             ("id", .string(id)),
             ("pid", .int(pid)),
@@ -47,7 +51,13 @@ public struct ContainerRecord: Sendable, Equatable {
             ("ownerUID", .int(ownerUID)),
             ("rootless", .bool(rootless)),
             ("annotations", .object(JSONObject(annotations.map { ($0.key, JSONValue.string($0.value)) }))),
-        ]))
+        ]
+        if let cgroup {
+            var fields: [(key: String, value: JSONValue)] = [("driver", .string(cgroup.driver.rawValue)), ("path", .string(cgroup.path))]
+            if let unit = cgroup.unit { fields.append(("unit", .string(unit))) }
+            entries.append(("cgroup", .object(JSONObject(fields))))
+        }
+        return .object(JSONObject(entries))
     }
 
     public init(json value: JSONValue, path: String) throws {
@@ -68,6 +78,13 @@ public struct ContainerRecord: Sendable, Equatable {
         rootless = try field("rootless") { $0.boolValue }
         let notes = try field("annotations") { $0.objectValue }
         annotations = notes.entries.compactMap { e in e.value.stringValue.map { (e.key, $0) } }
+        if let cgroup = value["cgroup"] {
+            guard let driver = cgroup["driver"]?.stringValue.flatMap(CgroupDriver.init(rawValue:)),
+                  let directory = cgroup["path"]?.stringValue, directory.hasPrefix("/sys/fs/cgroup/"), !directory.split(separator: "/").contains("..") else {
+                throw RuntimeError(path: path, "corrupt state: field \"cgroup\" is not a cgroup driver and directory")
+            }
+            self.cgroup = CgroupLocation(driver: driver, path: directory, unit: cgroup["unit"]?.stringValue)
+        }
     }
 
     /// The OCI state document (runtime-spec "State"), as runc prints it.

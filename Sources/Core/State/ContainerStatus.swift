@@ -1,4 +1,4 @@
 /// The OCI lifecycle states rsrun reports.
 public enum ContainerStatus: String, Sendable {
-    case creating, created, running, stopped
+    case creating, created, running, paused, stopped
 }

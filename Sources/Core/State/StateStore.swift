@@ -66,10 +66,11 @@ public struct StateStore: Sendable {
         try FileIO.writeAtomically(path, Array(record.json.serialized().utf8))
     }
 
-    /// The live status, derived from the init process and the exec fifo.
+    /// The live status, derived from the init process, the exec fifo and the cgroup freezer.
     public func status(of record: ContainerRecord?) -> ContainerStatus {
         guard let record else { return .creating }
         guard ProcessProbe.isRunning(pid: record.pid, startTime: record.startTime) else { return .stopped }
+        if let cgroup = record.cgroup, cgroup.directory.isFrozen { return .paused }
         return FileIO.exists(fifoPath(record.id)) ? .created : .running
     }
 
