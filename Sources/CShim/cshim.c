@@ -50,6 +50,7 @@ int cshim_sched_setattr(pid_t pid, void *attr, unsigned int flags) { return (int
 int cshim_ioprio_set(int which, int who, int ioprio) { return (int)syscall(SYS_ioprio_set, which, who, ioprio); }
 int cshim_sched_getaffinity(pid_t pid, size_t size, void *mask) { return (int)syscall(SYS_sched_getaffinity, pid, size, mask); }
 int cshim_sched_setaffinity(pid_t pid, size_t size, const void *mask) { return (int)syscall(SYS_sched_setaffinity, pid, size, mask); }
+int cshim_bpf(int cmd, void *attr, unsigned int size) { return (int)syscall(SYS_bpf, cmd, attr, size); }
 int cshim_seccomp_load(unsigned int flags, unsigned short len, const void *filter) {
     struct sock_fprog prog = { .len = len, .filter = (struct sock_filter *)filter };
     return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);

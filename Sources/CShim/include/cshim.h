@@ -73,6 +73,30 @@ int cshim_ioprio_set(int which, int who, int ioprio);
 // The raw syscalls: sizes in bytes, any length (glibc's cpu_set_t stops at 1024 CPUs).
 int cshim_sched_getaffinity(pid_t pid, size_t size, void *mask);
 int cshim_sched_setaffinity(pid_t pid, size_t size, const void *mask);
+// bpf(2). The two union bpf_attr layouts rsrun uses (linux/bpf.h), spelled out so no kernel
+// header is needed; the kernel zero-fills the fields past the size it is given.
+struct cshim_bpf_prog_load {
+    uint32_t prog_type;
+    uint32_t insn_cnt;
+    uint64_t insns;
+    uint64_t license;
+    uint32_t log_level;
+    uint32_t log_size;
+    uint64_t log_buf;
+    uint32_t kern_version;
+    uint32_t prog_flags;
+    char prog_name[16];
+    uint32_t prog_ifindex;
+    uint32_t expected_attach_type;
+};
+struct cshim_bpf_prog_attach {
+    uint32_t target_fd;
+    uint32_t attach_bpf_fd;
+    uint32_t attach_type;
+    uint32_t attach_flags;
+    uint32_t replace_bpf_fd;
+};
+int cshim_bpf(int cmd, void *attr, unsigned int size);
 // seccomp(2): SECCOMP_SET_MODE_FILTER with a struct sock_fprog built from `len` instructions.
 int cshim_seccomp_load(unsigned int flags, unsigned short len, const void *filter);
 int cshim_statfs(const char *path, struct statfs *buf);
