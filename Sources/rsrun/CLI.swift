@@ -55,6 +55,8 @@ struct CLI {
         case "delete": return try delete(verbArgs)
         case "pause": return try pause(verbArgs, frozen: true)
         case "resume": return try pause(verbArgs, frozen: false)
+        case "update": return try update(verbArgs)
+        case "events": return try events(verbArgs)
         case "list": return try list(verbArgs)
         case "spec": return try spec(verbArgs)
         case "help": Output.out(CLI.usage); return 0
@@ -117,6 +119,9 @@ struct CLI {
           delete   delete a stopped or created container (-f kills a running one)
           pause    freeze every process of a container (cgroup freezer)
           resume   thaw a paused container
+          events   print a container's stats (--stats: once; else every --interval, default 5s) and OOM events
+          update   change a container's limits (--memory, --memory-swap, --cpu-quota, --cpu-period,
+                   --cpu-share, --cpuset-cpus, --cpuset-mems, --pids-limit, --blkio-weight, -r FILE|-)
           list     list containers (-q ids only, --format table|json)
           spec     write a default config.json (--rootless for an unprivileged user)
           help     show this text

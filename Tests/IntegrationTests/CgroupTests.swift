@@ -220,5 +220,80 @@ extension IntegrationTests {
             #expect(result.stderr.contains("linux.resources.unified.hugetlb.bogus"), "\(result)")
             expectNothingLeft(h, id: id)
         }
+
+        @Test("root: a device rule denying /dev/null makes it fail to open; update -r allowing it makes it work")
+        func deviceRules() throws {
+            let h = try Harness(.root, "cgdev")
+            defer { h.cleanup() }
+            try h.requireRootCgroups()
+            var config = h.config(["sleep", "100"])
+            config.set("linux.resources.devices", [
+                ["allow": false, "access": "rwm"],
+                ["allow": false, "type": "c", "major": 1, "minor": 3, "access": "rwm"],
+            ])
+            let id = try h.runDetached(config, "cgdev")
+            let denied = h.rsrun("exec", id, "sh", "-c", "echo x > /dev/null")
+            #expect(!denied.ok && denied.stderr.contains("Operation not permitted"), "\(denied)")
+            // The defaults stay allowed: /dev/zero reads.
+            let zero = h.rsrun("exec", id, "sh", "-c", "head -c 4 /dev/zero | wc -c")
+            #expect(zero.ok && zero.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "4", "\(zero)")
+            let file = h.sandbox + "/resources.json"
+            try Data(#"{"devices": [{"allow": true, "type": "c", "major": 1, "minor": 3, "access": "rwm"}]}"#.utf8)
+                .write(to: URL(fileURLWithPath: file))
+            let update = h.rsrun("update", "-r", file, id)
+            #expect(update.ok && update.stderr.isEmpty, "\(update)")
+            let allowed = h.rsrun("exec", id, "sh", "-c", "echo x > /dev/null")
+            #expect(allowed.ok, "\(allowed)")
+        }
+
+        @Test("root: update changes a running container's limits; bad flags fail in one line")
+        func update() throws {
+            let h = try Harness(.root, "cgupdate")
+            defer { h.cleanup() }
+            try h.requireRootCgroups()
+            let root = Cgroup.mountPoint!
+            guard (readText(root + "/cgroup.controllers") ?? "").contains("hugetlb") else {
+                try h.skip("cgroup v2 here has no hugetlb controller, the only one the dev machine's v2 offers")
+                return
+            }
+            var config = h.config(["sleep", "100"])
+            config.set("linux.resources.hugepageLimits", [["pageSize": "2MB", "limit": 4_194_304]])
+            let id = try h.runDetached(config, "cgupdate")
+            let path = try #require(h.cgroupPath(id))
+            // -r - reads the document from stdin, as containerd's shim sends it.
+            let file = h.sandbox + "/resources.json"
+            try Data(#"{"hugepageLimits": [{"pageSize": "2MB", "limit": 8388608}]}"#.utf8).write(to: URL(fileURLWithPath: file))
+            let (argv, env) = h.command(h.fullArgs(["update", "-r", "-", id], root: .sandbox))
+            let update = Subprocess.run(["/bin/sh", "-c", "exec \"$@\" < \(file)", "sh"] + argv, env: env)
+            #expect(update.ok, "\(update)")
+            #expect(readText(path + "/hugetlb.2MB.max") == "8388608\n")
+            let bad = h.rsrun("update", "--memory", "lots", id)
+            expectOneLineError(bad)
+            #expect(bad.stderr.contains("--memory"), "\(bad)")
+            let nothing = h.rsrun("update", id)
+            expectOneLineError(nothing)
+            let stopped = h.rsrun("update", "--pids-limit", "10", "no-such-container")
+            expectOneLineError(stopped)
+        }
+
+        @Test("root: events --stats prints one stats event in runc's shape")
+        func eventsStats() throws {
+            let h = try Harness(.root, "cgevents")
+            defer { h.cleanup() }
+            try h.requireRootCgroups()
+            let id = try h.runDetached(h.config(["sleep", "100"]), "cgevents")
+            let events = h.rsrun("events", "--stats", id)
+            #expect(events.ok, "\(events)")
+            let lines = events.stdout.split(separator: "\n")
+            #expect(lines.count == 1, "\(events)")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data((lines.first ?? "").utf8)) as? [String: Any])
+            #expect(json["type"] as? String == "stats" && json["id"] as? String == id)
+            let data = try #require(json["data"] as? [String: Any])
+            #expect(data["cpu"] != nil && data["memory"] != nil && data["pids"] != nil, "\(data.keys)")
+            let pids = data["pids"] as? [String: Any]
+            #expect(pids?["current"] as? Int == 1, "\(String(describing: pids))")
+            let stream = h.rsrun("events", "--interval", "0.1x", id)
+            expectOneLineError(stream)
+        }
     }
 }

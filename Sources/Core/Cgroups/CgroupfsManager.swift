@@ -3,8 +3,8 @@ import Glibc
 import Rootless
 
 /// The cgroupfs v2 driver: rsrun makes the directory itself, enables the controllers the
-/// limits need in every parent's cgroup.subtree_control, writes the limits and the device
-/// program before clone3, and clones the init straight into it.
+/// limits need in every parent's cgroup.subtree_control, writes the limits before clone3, and
+/// clones the init straight into it.
 public struct CgroupfsManager: CgroupManager {
     public let hierarchy: CgroupHierarchy
 
@@ -24,7 +24,6 @@ public struct CgroupfsManager: CgroupManager {
                 throw RuntimeError(path: "linux.cgroupsPath", "cgroup \(path) already holds processes")
             }
             for write in request.writes.writes { try directory.write(write) }
-            if let rules = request.devices { try DeviceCgroup.install(rules, directory: path) }
             var placement = CgroupPlacement(location: CgroupLocation(driver: .cgroupfs, path: path))
             placement.needsAttach = true
             if CgroupfsManager.cloneIntoCgroup {
@@ -111,7 +110,7 @@ public struct CgroupfsManager: CgroupManager {
             try enable(writes.controllers, in: parent)
         }
         for write in writes.writes { try directory.write(write) }
-        if let devices { try DeviceCgroup.install(devices, directory: location.path) }
+        if let devices { try DeviceProgram.install(rules: devices, cgroupDirectory: location.path) }
     }
 
     public func destroy(_ location: CgroupLocation) throws {

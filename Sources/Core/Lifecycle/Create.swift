@@ -132,6 +132,11 @@ extension Runtime {
                 console = try UnixSocket.handOver(master, to: options.consoleSocket)
             })
             spawned = child
+            // Once the init has made its device nodes (a rule denying mknod of one must not
+            // break its own /dev), and before start, when the container's process runs.
+            if let rules = cgroupRequest.devices, let cgroup {
+                try DeviceProgram.install(rules: rules, cgroupDirectory: cgroup.path)
+            }
             guard let probe = ProcessProbe.read(pid: child.pid) else {
                 throw RuntimeError("container init exited during set-up")
             }
@@ -170,7 +175,10 @@ extension Runtime {
     /// rootless containers cannot make device nodes anyway.
     func cgroupRequest(_ spec: Spec, id: String) throws -> CgroupRequest {
         let resources = spec.linux?.resources ?? Spec.Resources()
-        let writes = try CgroupResourcePlan.compile(resources)
+        var writes = try CgroupResourcePlan.compile(resources)
+        if !identity.holdsHostCapabilities && !resources.devices.isEmpty {
+            writes.notes.append("linux.resources.devices: not enforced without host privileges; the container reaches only the device nodes bound into it")
+        }
         return CgroupRequest(id: id, path: spec.linux?.cgroupsPath, resources: resources, writes: writes,
                              devices: identity.holdsHostCapabilities ? resources.devices : nil)
     }

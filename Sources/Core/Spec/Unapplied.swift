@@ -19,7 +19,6 @@ public enum Unapplied {
         Row("process.commandLine") { isSet($0.process?.commandLine) },
         Row(each: "mounts", "uidMappings") { spec in spec.mounts.map { !$0.uidMappings.isEmpty } },
         Row(each: "mounts", "gidMappings") { spec in spec.mounts.map { !$0.gidMappings.isEmpty } },
-        Row("linux.resources.devices") { !($0.linux?.resources?.devices.isEmpty ?? true) },
         Row("linux.intelRdt") { $0.linux?.intelRdt != nil },
         Row("linux.memoryPolicy") { $0.linux?.memoryPolicy != nil },
         Row("linux.netDevices") { !($0.linux?.netDevices.isEmpty ?? true) },
