@@ -14,21 +14,26 @@ public struct ProcessEnvironment: Sendable, Equatable {
     /// `RSRUN_USERNS_POOL`: `off` (or 0) turns the user namespace pool off; a number of
     /// seconds sets how long an idle pool waits before it exits.
     public var userNamespacePool: String?
+    /// Where the user's D-Bus session bus listens, as the session set it up; the rootless
+    /// systemd cgroup driver talks to the user's systemd there (see UserBus).
+    public var dbusSessionBusAddress: String?
 
     public init(xdgRuntimeDir: String? = nil, path: String? = nil, newuidmap: String? = nil, newgidmap: String? = nil,
-                userNamespacePool: String? = nil) {
+                userNamespacePool: String? = nil, dbusSessionBusAddress: String? = nil) {
         self.xdgRuntimeDir = xdgRuntimeDir
         self.path = path
         self.newuidmap = newuidmap
         self.newgidmap = newgidmap
         self.userNamespacePool = userNamespacePool
+        self.dbusSessionBusAddress = dbusSessionBusAddress
     }
 
     public static func current() -> ProcessEnvironment {
         ProcessEnvironment(
             xdgRuntimeDir: variable("XDG_RUNTIME_DIR"), path: variable("PATH"),
             newuidmap: variable("RSRUN_NEWUIDMAP"), newgidmap: variable("RSRUN_NEWGIDMAP"),
-            userNamespacePool: variable("RSRUN_USERNS_POOL"))
+            userNamespacePool: variable("RSRUN_USERNS_POOL"),
+            dbusSessionBusAddress: variable("DBUS_SESSION_BUS_ADDRESS"))
     }
 
     /// A variable's value; empty counts as unset.
