@@ -126,15 +126,19 @@ public struct CgroupDirectory: Sendable, Equatable {
         }
     }
 
+    /// Kills what is left in the cgroup and waits for it to empty.
+    public func killRemaining() throws {
+        guard exists, isPopulated else { return }
+        if !(try killAll()) {
+            for pid in processes() { kill(pid, SIGKILL) }
+        }
+        try waitFor(timeoutMs: 10_000, what: "empty the cgroup") { !isPopulated }
+    }
+
     /// Kills what is left in the cgroup, waits for it to empty, and removes it.
     public func destroy() throws {
         guard exists else { return }
-        if isPopulated {
-            if !(try killAll()) {
-                for pid in processes() { kill(pid, SIGKILL) }
-            }
-            try waitFor(timeoutMs: 10_000, what: "empty the cgroup") { !isPopulated }
-        }
+        try killRemaining()
         try remove()
     }
 }

@@ -7,10 +7,23 @@ public enum CgroupManagers {
     /// The driver for a new container.
     public static func choose(identity: Identity, systemd: Bool, hierarchy: CgroupHierarchy?, request: CgroupRequest) throws -> any CgroupManager {
         if systemd {
-            throw RuntimeError(path: "--systemd-cgroup", "the systemd cgroup driver is not available in this build yet")
+            // Parsed first: a malformed slice:prefix:name is bad input, whatever the host.
+            let path = try SystemdCgroupsPath.parse(request.path, id: request.id, rootless: identity.rootless)
+            try SystemdHost.requireBooted(SystemdHost.isBooted())
+            guard let hierarchy else { throw RuntimeError(path: "--systemd-cgroup", "the systemd driver needs cgroup v2, and none is mounted") }
+            return SystemdCgroupManager(hierarchy: hierarchy, identity: identity, path: path)
         }
         guard let hierarchy else {
             return DisabledCgroupManager(reason: "no cgroup v2 is mounted at /sys/fs/cgroup or /sys/fs/cgroup/unified")
+        }
+        // Rootless on a systemd host with a user bus: the user's systemd hands out delegated
+        // scopes, the one way an unprivileged user gets controllers. A cgroupfs-style
+        // cgroupsPath means the caller manages cgroups itself.
+        if identity.rootless, hierarchy.layout == .unified, SystemdHost.isBooted(),
+           case .found = UserBus.locate(environment: identity.environment),
+           (request.path ?? "").isEmpty || (request.path ?? "").contains(":") {
+            let path = try SystemdCgroupsPath.parse(request.path, id: request.id, rootless: true)
+            return SystemdCgroupManager(hierarchy: hierarchy, identity: identity, path: path)
         }
         let manager = CgroupfsManager(hierarchy: hierarchy)
         if identity.cgroupsWritable { return manager }
@@ -28,7 +41,8 @@ public enum CgroupManagers {
             return DisabledCgroupManager(reason: "it was created without one")
         }
         switch location.driver {
-        case .cgroupfs, .systemd: return CgroupfsManager(hierarchy: hierarchy)
+        case .cgroupfs: return CgroupfsManager(hierarchy: hierarchy)
+        case .systemd: return SystemdCgroupManager(hierarchy: hierarchy, identity: identity, path: nil)
         }
     }
 

@@ -93,6 +93,7 @@ extension Runtime {
             let placed = try cgroups.prepare(cgroupRequest)
             placement = placed
             defer { if placed.directoryFD >= 0 { close(placed.directoryFD) } }
+            plan.cgroupDirectory = placed.location?.path
             if placed.placedAfterClone && plan.cloneFlags & CSHIM_CLONE_NEWCGROUP != 0 {
                 plan.cloneFlags &= ~CSHIM_CLONE_NEWCGROUP
                 plan.cgroupNamespaceAfterPlacement = true

@@ -26,12 +26,23 @@ extension Runtime {
         defer { if cgroupFD >= 0 { close(cgroupFD) } }
 
         let mask = ForegroundWait.blockForwardedSignals(!options.detach)
-        let process = try ExecSpawner.spawn(plan, initPid: record.pid, initPidfd: initPidfd, cgroup: cgroupFD) { pid, listener in
-            guard let seccomp = plan.seccomp, let path = seccomp.listenerPath else { return }
-            try SeccompListener.hand(listener, to: path, pid: pid, ociVersion: record.ociVersion,
-                                     metadata: seccomp.listenerMetadata, state: record.ociState(status: status))
-        } onConsole: { master in
-            console = try UnixSocket.handOver(master, to: options.consoleSocket)
+        let spawn = { (cgroup: Int32) throws -> InitSpawner.Spawned in
+            try ExecSpawner.spawn(plan, initPid: record.pid, initPidfd: initPidfd, cgroup: cgroup) { pid, listener in
+                guard let seccomp = plan.seccomp, let path = seccomp.listenerPath else { return }
+                try SeccompListener.hand(listener, to: path, pid: pid, ociVersion: record.ociVersion,
+                                         metadata: seccomp.listenerMetadata, state: record.ociState(status: status))
+            } onConsole: { master in
+                console = try UnixSocket.handOver(master, to: options.consoleSocket)
+            }
+        }
+        let process: InitSpawner.Spawned
+        do {
+            process = try spawn(cgroupFD)
+        } catch let error as RuntimeError where cgroupFD >= 0 && identity.rootless && (error.errno == EACCES || error.errno == EPERM) {
+            // Moving a process between cgroups needs write access to their common ancestor: a
+            // user's login session and the scope their systemd made meet only in root's
+            // user-UID.slice. Rootless, the process then runs outside the cgroup, as with runc.
+            process = try spawn(-1)
         }
         if let pidFile = options.pidFile {
             do {

@@ -28,6 +28,9 @@ public struct ContainerPlan: Sendable {
     /// The init is moved into its cgroup after clone3 (systemd scope, no CLONE_INTO_CGROUP), so
     /// it makes its cgroup namespace then, rooted at that cgroup, instead of in clone3.
     public var cgroupNamespaceAfterPlacement = false
+    /// The container's cgroup directory on the host, when known before clone3: what a cgroup
+    /// mount shows if cgroup2 cannot be mounted (rootless, some kernels), instead of the whole tree.
+    public var cgroupDirectory: String?
     public var bringUpLoopback: Bool
     public var process: ProcessPlan
     public var seccomp: SeccompPlan?

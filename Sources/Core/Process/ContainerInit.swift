@@ -41,8 +41,13 @@ struct ContainerInit {
             }
             close(fd)
         }
-        if plan.cgroupNamespaceAfterPlacement, cshim_unshare(Int32(CSHIM_CLONE_NEWCGROUP)) != 0 {
-            throw RuntimeError.system("unshare cgroup namespace")
+        var cgroupDirectory = plan.cgroupDirectory
+        if plan.cgroupNamespaceAfterPlacement {
+            // Where we were put, read while /proc/self/cgroup still shows the host's path.
+            if let own = FileIO.readText("/proc/self/cgroup").flatMap(CgroupHierarchy.ownCgroup) {
+                cgroupDirectory = CgroupHierarchy.detect()?.directory(own)
+            }
+            if cshim_unshare(Int32(CSHIM_CLONE_NEWCGROUP)) != 0 { throw RuntimeError.system("unshare cgroup namespace") }
         }
         if plan.newTimeNamespace {
             // The offsets can be set only before a process enters the namespace; execve moves us in.
@@ -59,7 +64,7 @@ struct ContainerInit {
         }
         if plan.bringUpLoopback { try Loopback.up() }
         try RootSwitch.prepare(rootfs: plan.rootfs, propagation: plan.rootPropagation)
-        try MountExecutor.mountAll(plan.mounts, rootfs: plan.rootfs)
+        try MountExecutor.mountAll(plan.mounts, rootfs: plan.rootfs, cgroupDirectory: cgroupDirectory)
         try DeviceSetup.populate(plan.devices, rootfs: plan.rootfs)
         if plan.hasRuntimeHooks {
             SyncChannel.send(channel, .runtimeHooks)

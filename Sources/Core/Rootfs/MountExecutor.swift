@@ -8,11 +8,12 @@ enum MountExecutor {
     static let remountable = UInt(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME
         | MS_RELATIME | MS_STRICTATIME | MS_SYNCHRONOUS | MS_DIRSYNC | MS_MANDLOCK | MS_LAZYTIME)
 
-    static func mountAll(_ steps: [MountStep], rootfs: String) throws {
-        for step in steps { try mount(step, rootfs: rootfs) }
+    /// `cgroupDirectory`: the container's cgroup on the host, bound when cgroup2 cannot be mounted.
+    static func mountAll(_ steps: [MountStep], rootfs: String, cgroupDirectory: String? = nil) throws {
+        for step in steps { try mount(step, rootfs: rootfs, cgroupDirectory: cgroupDirectory) }
     }
 
-    static func mount(_ step: MountStep, rootfs: String) throws {
+    static func mount(_ step: MountStep, rootfs: String, cgroupDirectory: String? = nil) throws {
         let target = try PathResolver.resolve(rootfs: rootfs, step.destination)
         try makeMountpoint(target, forFile: step.kind == .bind && !FileIO.isDirectory(step.source), step: step)
         switch step.kind {
@@ -23,9 +24,11 @@ enum MountExecutor {
                 try bind("/sys", target, flags: step.flags | UInt(MS_REC), step: step)
             }
         case .cgroup:
-            // cgroup2 needs a cgroup namespace we own; otherwise show the host's tree read-only.
+            // cgroup2 needs a cgroup namespace we own (and some kernels refuse it to a user
+            // namespace even then): else show the container's own cgroup, as crun does, or
+            // without one the host's tree, read-only.
             if call("cgroup2", target, "cgroup2", step.flags, "") != 0 {
-                try bind("/sys/fs/cgroup", target, flags: step.flags | UInt(MS_REC), step: step)
+                try bind(cgroupDirectory ?? "/sys/fs/cgroup", target, flags: step.flags | UInt(MS_REC), step: step)
             }
         default:
             if call(step.source, target, step.fsType, step.flags, step.data) != 0 {
