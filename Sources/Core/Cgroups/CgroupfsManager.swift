@@ -40,19 +40,20 @@ public struct CgroupfsManager: CgroupManager {
     /// mkdir -p from the nearest existing ancestor, enabling the controllers on the way down.
     /// Returns the directories it made, outermost first, for removal on failure.
     func makeDirectories(_ path: String, controllers writes: CgroupResourcePlan) throws -> [String] {
+        let base = CgroupManagers.nearestExisting(path)
+        // The directories to make, outermost first.
         var missing: [String] = []
-        var base = path
-        while !FileIO.isDirectory(base) {
-            missing.append(base)
-            guard let slash = base.lastIndex(of: "/"), slash != base.startIndex else { break }
-            base = String(base[..<slash])
+        var dir = path
+        while dir != base, let slash = dir.lastIndex(of: "/") {
+            missing.insert(dir, at: 0)
+            dir = String(dir[..<slash])
         }
         let needed = writes.controllers
         try requireControllers(writes, offeredBy: base)
         var made: [String] = []
         do {
             var parent = base
-            for dir in missing.reversed() {
+            for dir in missing {
                 try enable(needed, in: parent)
                 if mkdir(dir, 0o755) != 0 && cshim_errno() != EEXIST {
                     throw RuntimeError(step: "make cgroup", path: dir, "", errno: cshim_errno())

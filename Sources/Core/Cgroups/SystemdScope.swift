@@ -156,10 +156,6 @@ public enum SystemdScope {
     }
 
     static func cgroupPath(procCgroup text: String, mount: String) -> String? {
-        for line in text.split(separator: "\n") where line.hasPrefix("0::") {
-            let path = line.dropFirst(3)
-            return path == "/" ? mount : mount + path
-        }
-        return nil
+        CgroupHierarchy.ownCgroup(text).map { $0 == "/" ? mount : mount + $0 }
     }
 }
