@@ -33,18 +33,13 @@ public struct CgroupDirectory: Sendable, Equatable {
 
     public var exists: Bool { FileIO.isDirectory(path) }
 
-    /// A flat "key value" file such as cgroup.events or memory.events.
-    public func keyed(_ file: String) -> [String: Int64] {
-        var out: [String: Int64] = [:]
-        for line in (FileIO.readText(path + "/" + file) ?? "").split(separator: "\n") {
-            let fields = line.split(separator: " ")
-            if fields.count == 2, let value = Int64(fields[1]) { out[String(fields[0])] = value }
-        }
-        return out
+    /// A value of cgroup.events (populated, frozen), parsed as the stats files are.
+    func event(_ key: String) -> UInt64? {
+        FileIO.readText(path + "/cgroup.events").flatMap { CgroupFileFormat.value(of: key, inFlatKeyed: $0) }
     }
 
-    public var isFrozen: Bool { keyed("cgroup.events")["frozen"] == 1 }
-    public var isPopulated: Bool { keyed("cgroup.events")["populated"] == 1 }
+    public var isFrozen: Bool { event("frozen") == 1 }
+    public var isPopulated: Bool { event("populated") == 1 }
 
     /// Freezes or thaws, then waits until the kernel reports it done: tasks stop only at their
     /// next return to user space, so cgroup.freeze alone does not mean frozen.
@@ -55,8 +50,7 @@ public struct CgroupDirectory: Sendable, Equatable {
             let why = code == ENOENT ? "this kernel's cgroup v2 has no freezer (cgroup.freeze needs 5.2)" : ""
             throw RuntimeError(step: "write cgroup.freeze", path: path, why, errno: code)
         }
-        let wanted: Int64 = frozen ? 1 : 0
-        try waitFor(timeoutMs: timeoutMs, what: frozen ? "freeze" : "thaw") { keyed("cgroup.events")["frozen"] == wanted }
+        try waitFor(timeoutMs: timeoutMs, what: frozen ? "freeze" : "thaw") { isFrozen == frozen }
     }
 
     /// Waits for a condition on cgroup.events, which the kernel signals with POLLPRI on change.

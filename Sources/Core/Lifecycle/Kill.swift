@@ -18,11 +18,12 @@ extension Runtime {
         // Listed before the init is signalled: once it dies, its children are reparented.
         let others = all ? ContainerProcesses.list(record).filter { $0 != record.pid } : []
         if cshim_pidfd_send_signal(fd, signal) != 0 { throw RuntimeError.system("send signal \(signal)") }
+        let hierarchy = others.isEmpty || record.cgroup == nil ? nil : CgroupHierarchy.detect()
         for pid in others {
             let other = cshim_pidfd_open(pid, 0)
             if other < 0 { continue }
             // Still ours? A process that left since the listing is not signalled.
-            if ContainerProcesses.belongs(pid, to: record) { _ = cshim_pidfd_send_signal(other, signal) }
+            if ContainerProcesses.belongs(pid, to: record, hierarchy: hierarchy) { _ = cshim_pidfd_send_signal(other, signal) }
             close(other)
         }
     }

@@ -20,10 +20,11 @@ enum ContainerProcesses {
     }
 
     /// Whether a listed pid is still in the container (it may have exited and been reused).
-    static func belongs(_ pid: Int32, to record: ContainerRecord) -> Bool {
+    /// `hierarchy`: detected once by the caller for all the pids it checks.
+    static func belongs(_ pid: Int32, to record: ContainerRecord, hierarchy: CgroupHierarchy?) -> Bool {
         guard let cgroup = record.cgroup else { return sharesPidNamespace(pid, with: record.pid) }
         guard let own = FileIO.readText("/proc/\(pid)/cgroup").flatMap(CgroupHierarchy.ownCgroup),
-              let hierarchy = CgroupHierarchy.detect() else { return false }
+              let hierarchy else { return false }
         let directory = hierarchy.directory(own)
         return directory == cgroup.path || directory.hasPrefix(cgroup.path + "/")
     }
