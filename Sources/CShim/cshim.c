@@ -60,3 +60,31 @@ int cshim_memfd_create(const char *name, unsigned int flags) { return memfd_crea
 int cshim_errno(void) { return errno; }
 void cshim_set_errno(int value) { errno = value; }
 ssize_t cshim_getxattr(const char *path, const char *name, void *value, size_t size) { return getxattr(path, name, value, size); }
+
+// Safe mount targets (openat2 RESOLVE_IN_ROOT, the new mount API).
+#include <sys/stat.h>
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef SYS_move_mount
+#define SYS_move_mount 429
+#endif
+#ifndef SYS_fsopen
+#define SYS_fsopen 430
+#endif
+#ifndef SYS_fsconfig
+#define SYS_fsconfig 431
+#endif
+#ifndef SYS_fsmount
+#define SYS_fsmount 432
+#endif
+int cshim_openat2(int dirfd, const char *path, struct cshim_open_how *how) { return (int)syscall(SYS_openat2, dirfd, path, how, sizeof(*how)); }
+int cshim_open_tree(int dirfd, const char *path, unsigned int flags) { return (int)syscall(SYS_open_tree, dirfd, path, flags); }
+int cshim_move_mount(int from_dirfd, const char *from_path, int to_dirfd, const char *to_path, unsigned int flags) { return (int)syscall(SYS_move_mount, from_dirfd, from_path, to_dirfd, to_path, flags); }
+int cshim_fsopen(const char *fstype, unsigned int flags) { return (int)syscall(SYS_fsopen, fstype, flags); }
+int cshim_fsconfig(int fd, unsigned int cmd, const char *key, const char *value, int aux) { return (int)syscall(SYS_fsconfig, fd, cmd, key, value, aux); }
+int cshim_fsmount(int fd, unsigned int flags, unsigned int attr_flags) { return (int)syscall(SYS_fsmount, fd, flags, attr_flags); }
+int cshim_mknodat(int dirfd, const char *path, mode_t mode, dev_t dev) { return mknodat(dirfd, path, mode, dev); }

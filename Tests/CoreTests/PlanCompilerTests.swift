@@ -554,9 +554,9 @@ struct PlanCompilerTests {
         let nodes = try bundle.compile(spec, as: Identities.root).devices.nodes
         #expect(nodes.map(\.path) == ["/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty",
                                       "/dev/null", "/dev/rsrun-test-loop", "/dev/rsrun-test-fifo", "/dev/rsrun-test-u"])
-        #expect(nodes[5] == DevicePlan.Node(path: "/dev/null", type: Self.charDevice, major: 1, minor: 3, mode: 0o666, uid: 7, gid: 8))
-        #expect(nodes[6] == DevicePlan.Node(path: "/dev/rsrun-test-loop", type: Self.blockDevice, major: 7, minor: 0, mode: 0o666, uid: 0, gid: 0))
-        #expect(nodes[7] == DevicePlan.Node(path: "/dev/rsrun-test-fifo", type: Self.fifo, major: 0, minor: 0, mode: 0o600, uid: 0, gid: 0))
+        #expect(nodes[5] == DevicePlan.Node(path: "/dev/null", type: Self.charDevice, major: 1, minor: 3, mode: 0o666, uid: 7, gid: 8, specPath: "linux.devices[0]"))
+        #expect(nodes[6] == DevicePlan.Node(path: "/dev/rsrun-test-loop", type: Self.blockDevice, major: 7, minor: 0, mode: 0o666, uid: 0, gid: 0, specPath: "linux.devices[1]"))
+        #expect(nodes[7] == DevicePlan.Node(path: "/dev/rsrun-test-fifo", type: Self.fifo, major: 0, minor: 0, mode: 0o600, uid: 0, gid: 0, specPath: "linux.devices[2]"))
         #expect(nodes[8].type == Self.charDevice)
     }
 

@@ -104,6 +104,35 @@ int cshim_memfd_create(const char *name, unsigned int flags);
 int cshim_errno(void);
 void cshim_set_errno(int value);
 
+// Safe mount targets: paths opened inside the rootfs (openat2 RESOLVE_IN_ROOT) and mounts
+// attached by fd (the new mount API), so no path string is resolved against the host.
+struct cshim_open_how {
+    uint64_t flags;
+    uint64_t mode;
+    uint64_t resolve;
+};
+int cshim_openat2(int dirfd, const char *path, struct cshim_open_how *how);
+int cshim_open_tree(int dirfd, const char *path, unsigned int flags);
+int cshim_move_mount(int from_dirfd, const char *from_path, int to_dirfd, const char *to_path, unsigned int flags);
+int cshim_fsopen(const char *fstype, unsigned int flags);
+int cshim_fsconfig(int fd, unsigned int cmd, const char *key, const char *value, int aux);
+int cshim_fsmount(int fd, unsigned int flags, unsigned int attr_flags);
+int cshim_mknodat(int dirfd, const char *path, mode_t mode, dev_t dev);
+#define CSHIM_RESOLVE_NO_XDEV 0x01ULL
+#define CSHIM_RESOLVE_NO_MAGICLINKS 0x02ULL
+#define CSHIM_RESOLVE_NO_SYMLINKS 0x04ULL
+#define CSHIM_RESOLVE_BENEATH 0x08ULL
+#define CSHIM_RESOLVE_IN_ROOT 0x10ULL
+#define CSHIM_OPEN_TREE_CLONE 1U
+#define CSHIM_MOVE_MOUNT_F_EMPTY_PATH 0x04U
+#define CSHIM_MOVE_MOUNT_T_EMPTY_PATH 0x40U
+#define CSHIM_FSOPEN_CLOEXEC 0x01U
+#define CSHIM_FSCONFIG_SET_FLAG 0U
+#define CSHIM_FSCONFIG_SET_STRING 1U
+#define CSHIM_FSCONFIG_CMD_CREATE 6U
+#define CSHIM_FSMOUNT_CLOEXEC 0x01U
+#define CSHIM_PROC_SUPER_MAGIC 0x9fa0
+
 // Constants Swift cannot see (macros from kernel headers).
 #define CSHIM_CLONE_PIDFD     0x00001000ULL
 #define CSHIM_CLONE_NEWTIME   0x00000080ULL

@@ -119,6 +119,8 @@ public struct DevicePlan: Sendable, Equatable {
         public var mode: UInt32
         public var uid: UInt32
         public var gid: UInt32
+        /// `linux.devices[N]` for a node the spec asked for, "" for the defaults.
+        public var specPath: String = ""
     }
     /// False when /dev is bind-mounted from elsewhere: then it is left as it is.
     public var populate: Bool

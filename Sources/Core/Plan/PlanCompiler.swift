@@ -255,7 +255,10 @@ public struct PlanCompiler {
         }
         for (i, device) in linux.devices.enumerated() {
             let path = "linux.devices[\(i)]"
-            guard device.path.hasPrefix("/dev/") else { throw RuntimeError(path: path + ".path", "must be under /dev, got \"\(device.path)\"") }
+            let inDev = ContainerPath(device.path)
+            guard device.path.hasPrefix("/dev/"), inDev.components.count > 1 else { throw RuntimeError(path: path + ".path", "must be under /dev, got \"\(device.path)\"") }
+            // Resolved in the rootfs it would stay inside, but the host node bound for it would not be /dev's.
+            if inDev.climbs { throw RuntimeError(path: path + ".path", "must not contain .. components, got \"\(device.path)\"") }
             let type: UInt32
             switch device.type {
             case .char, .unbuffered: type = UInt32(S_IFCHR)
@@ -265,12 +268,14 @@ public struct PlanCompiler {
             if device.type != .fifo && (device.major == nil || device.minor == nil) {
                 throw RuntimeError(path: path, "major and minor are required for a \(device.type.rawValue) device")
             }
-            if !mknod && !FileIO.exists(device.path) {
+            // A fifo needs no privilege: it is always made, never bound.
+            if !mknod && device.type != .fifo && !FileIO.exists(device.path) {
                 throw RuntimeError(path: path + ".path", "\(device.path) does not exist on the host to bind into a rootless container")
             }
             nodes.removeAll { $0.path == device.path }
             nodes.append(DevicePlan.Node(path: device.path, type: type, major: device.major ?? 0, minor: device.minor ?? 0,
-                                         mode: (device.fileMode ?? 0o666) & 0o7777, uid: device.uid ?? 0, gid: device.gid ?? 0))
+                                         mode: (device.fileMode ?? 0o666) & 0o7777, uid: device.uid ?? 0, gid: device.gid ?? 0,
+                                         specPath: path))
         }
         return DevicePlan(populate: populate, useMknod: mknod, nodes: nodes)
     }

@@ -3,6 +3,8 @@ import Glibc
 import Rootless
 
 /// Performs the planned `mounts[]` inside the container's mount namespace, before pivot_root.
+/// Every destination is opened inside the rootfs (ContainerRoot) and mounted onto through
+/// /proc/self/fd, so a symbolic link in the image cannot send a mount to the host.
 enum MountExecutor {
     /// Flags a bind mount takes only through a second, remounting call.
     static let remountable = UInt(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME
@@ -10,50 +12,75 @@ enum MountExecutor {
 
     /// `cgroupDirectory`: the container's cgroup on the host, bound when cgroup2 cannot be mounted.
     static func mountAll(_ steps: [MountStep], rootfs: String, cgroupDirectory: String? = nil) throws {
-        for step in steps { try mount(step, rootfs: rootfs, cgroupDirectory: cgroupDirectory) }
+        if steps.isEmpty { return }
+        try ContainerRoot.requireProc()
+        let root = try ContainerRoot(rootfs)
+        defer { root.close() }
+        for step in steps { try mount(step, root: root, cgroupDirectory: cgroupDirectory) }
     }
 
-    static func mount(_ step: MountStep, rootfs: String, cgroupDirectory: String? = nil) throws {
-        let target = try PathResolver.resolve(rootfs: rootfs, step.destination)
-        try makeMountpoint(target, forFile: step.kind == .bind && !FileIO.isDirectory(step.source), step: step)
+    /// The destination of `step` opened (O_PATH) inside the root, created if missing with the
+    /// source's type: a bind of anything but a directory gets an empty file, every other
+    /// mount a directory. The one place a mount target is found: whatever attaches a mount
+    /// (mount(2) through /proc/self/fd, move_mount onto the fd) starts from it.
+    static func openTarget(_ step: MountStep, root: ContainerRoot) throws -> Int32 {
+        let kind: ContainerRoot.Kind = step.kind == .bind && !FileIO.isDirectory(step.source) ? .file : .directory
+        return try root.openCreating(ContainerPath(step.destination), last: kind, field: step.specPath + ".destination")
+    }
+
+    static func mount(_ step: MountStep, root: ContainerRoot, cgroupDirectory: String? = nil) throws {
+        let target = try openTarget(step, root: root)
+        defer { close(target) }
+        let at = ContainerRoot.procPath(target)
+        /// A bind takes most flags only through a remount.
+        var bound = false
         switch step.kind {
         case .bind:
-            try bind(step.source, target, flags: step.flags, step: step)
+            try bind(step.source, at, flags: step.flags, step: step)
+            bound = true
         case .sysfs where step.fallbackToHostBind:
-            if call(step.source, target, step.fsType, step.flags, step.data) != 0 {
-                try bind("/sys", target, flags: step.flags | UInt(MS_REC), step: step)
+            if call(step.source, at, step.fsType, step.flags, step.data) != 0 {
+                try bind("/sys", at, flags: step.flags | UInt(MS_REC), step: step)
+                bound = true
             }
         case .cgroup:
             // cgroup2 needs a cgroup namespace we own (and some kernels refuse it to a user
             // namespace even then): else show the container's own cgroup, as crun does, or
             // without one the host's tree, read-only.
-            if call("cgroup2", target, "cgroup2", step.flags, "") != 0 {
-                try bind(cgroupDirectory ?? "/sys/fs/cgroup", target, flags: step.flags | UInt(MS_REC), step: step)
+            if call("cgroup2", at, "cgroup2", step.flags, "") != 0 {
+                try bind(cgroupDirectory ?? "/sys/fs/cgroup", at, flags: step.flags | UInt(MS_REC), step: step)
+                bound = true
             }
         default:
-            if call(step.source, target, step.fsType, step.flags, step.data) != 0 {
+            if call(step.source, at, step.fsType, step.flags, step.data) != 0 {
                 throw failure(step, "mount \(step.fsType)")
             }
         }
-        for propagation in step.propagation where Glibc.mount(nil, target, nil, propagation, nil) != 0 {
+        let wanted = bound ? step.flags & remountable : 0
+        if wanted == 0 && step.propagation.isEmpty && !step.recursiveReadonly { return }
+        // `target` still names the directory the mount now covers; what follows must act on
+        // the new mount, so open the destination again: the walk now ends in its root.
+        let mounted = root.open(ContainerPath(step.destination))
+        if mounted < 0 { throw failure(step, "open the new mount") }
+        defer { close(mounted) }
+        let new = ContainerRoot.procPath(mounted)
+        if wanted != 0 && !remountBind(new, wanted) { throw failure(step, "remount") }
+        for propagation in step.propagation where Glibc.mount(nil, new, nil, propagation, nil) != 0 {
             throw failure(step, "set propagation")
         }
         if step.recursiveReadonly {
             var attr = cshim_mount_attr(attr_set: CSHIM_MOUNT_ATTR_RDONLY, attr_clr: 0, propagation: 0, userns_fd: 0)
-            if cshim_mount_setattr(AT_FDCWD, target, UInt32(CSHIM_AT_RECURSIVE), &attr) != 0 {
+            if cshim_mount_setattr(mounted, "", UInt32(CSHIM_AT_RECURSIVE | CSHIM_AT_EMPTY_PATH), &attr) != 0 {
                 throw failure(step, "make read-only recursively (rro)")
             }
         }
     }
 
-    /// bind, then remount for the flags a bind ignores.
+    /// Attaches a bind of `source` at `target`; the flags a bind ignores come by remount.
     static func bind(_ source: String, _ target: String, flags: UInt, step: MountStep) throws {
         if Glibc.mount(source, target, nil, UInt(MS_BIND) | (flags & UInt(MS_REC)), nil) != 0 {
             throw failure(step, "bind \(source)")
         }
-        let wanted = flags & remountable
-        if wanted == 0 { return }
-        if !remountBind(target, wanted) { throw failure(step, "remount \(target)") }
     }
 
     /// Remounts a bind mount with `flags`. In a user namespace the kernel refuses to clear
@@ -77,17 +104,6 @@ enum MountExecutor {
 
     static func call(_ source: String, _ target: String, _ type: String, _ flags: UInt, _ data: String) -> Int32 {
         data.isEmpty ? Glibc.mount(source, target, type, flags, nil) : Glibc.mount(source, target, type, flags, data)
-    }
-
-    static func makeMountpoint(_ target: String, forFile: Bool, step: MountStep) throws {
-        if FileIO.exists(target) { return }
-        let dir = forFile ? PathResolver.parent(target) : target
-        if !FileIO.makeDirectories(dir, mode: 0o755) { throw failure(step, "create mount point \(dir)") }
-        if forFile {
-            let fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
-            if fd < 0 { throw failure(step, "create mount point \(target)") }
-            close(fd)
-        }
     }
 
     static func failure(_ step: MountStep, _ what: String) -> RuntimeError {

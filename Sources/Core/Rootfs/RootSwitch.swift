@@ -42,28 +42,6 @@ enum RootSwitch {
         if chdir("/") != 0 { throw RuntimeError.system("chdir /") }
     }
 
-    /// A masked file gets /dev/null over it, a masked directory an empty read-only tmpfs.
-    static func mask(_ paths: [String]) throws {
-        for (i, path) in paths.enumerated() {
-            let target = try PathResolver.resolve(rootfs: "/", path)
-            guard FileIO.exists(target) else { continue }
-            let rc = FileIO.isDirectory(target)
-                ? Glibc.mount("tmpfs", target, "tmpfs", UInt(MS_RDONLY), "size=0k")
-                : Glibc.mount("/dev/null", target, nil, UInt(MS_BIND), nil)
-            if rc != 0 { throw RuntimeError(path: "linux.maskedPaths[\(i)]", "mask \(path)", errno: cshim_errno()) }
-        }
-    }
-
-    static func makeReadonly(_ paths: [String]) throws {
-        for (i, path) in paths.enumerated() {
-            let target = try PathResolver.resolve(rootfs: "/", path)
-            guard FileIO.exists(target) else { continue }
-            if Glibc.mount(target, target, nil, UInt(MS_BIND | MS_REC), nil) != 0 || !MountExecutor.remountBind(target, UInt(MS_RDONLY)) {
-                throw RuntimeError(path: "linux.readonlyPaths[\(i)]", "make \(path) read-only", errno: cshim_errno())
-            }
-        }
-    }
-
     static func readonlyRoot() throws {
         if !MountExecutor.remountBind("/", UInt(MS_RDONLY)) { throw RuntimeError(path: "root.readonly", "remount / read-only", errno: cshim_errno()) }
     }
