@@ -250,6 +250,24 @@ extension IntegrationTests {
             }
         }
 
+        @Test("root refused mknod (no CAP_MKNOD) binds the host's nodes instead")
+        func mknodRefused() throws {
+            let h = try Harness(.root, "nomknod")
+            defer { h.cleanup() }
+            guard let setpriv = Env.setpriv else { return try h.skip("setpriv (util-linux) is not installed") }
+            guard let before = hostNode("/dev/fuse") else { return try h.skip("the host has no /dev/fuse") }
+            let id = h.newID("nomknod")
+            var config = h.config(["sh", "-c", Self.statScript + "; stat -c '%t:%T' /dev/null; grep -c ' /dev/null ' /proc/self/mountinfo"])
+            config.set("linux.devices", [Self.fuse])
+            let (argv, env) = h.command(h.fullArgs(["run", "-b", try h.bundle(config), id], root: .sandbox))
+            let result = Subprocess.run([setpriv, "--bounding-set=-mknod"] + argv, env: env)
+            let host = String(format: "%o", before.st_mode & 0o7777)
+            let lines = fieldsPerLine(result.stdout)
+            #expect(result.ok && lines.count == 3 && lines[0] == "character special file a:e5 \(host) 0:0" && lines[1] == "1:3" && lines[2] == "1",
+                    "\(result)")
+            expectNothingLeft(h, id: id)
+        }
+
         @Test("a fifo in linux.devices is made in every mode", arguments: Mode.allCases)
         func fifo(_ mode: Mode) throws {
             let h = try Harness(mode, "fifo")

@@ -46,48 +46,52 @@ struct ContainerRoot {
     /// followed inside the root and its target created there, as the container would see it.
     /// `field` names the spec field for the error.
     func openCreating(_ path: ContainerPath, last: Kind, field: String) throws -> Int32 {
+        let whole = open(path)
+        if whole >= 0 { return whole }
+        if cshim_errno() != ENOENT { throw failure(field, path, "", cshim_errno()) }
         let requested = path
         var path = path
         var links = 0
         /// Components known to exist: path.prefix(known) opens.
         var known = 0
-        for _ in 0..<1024 {
-            let whole = open(path)
-            if whole >= 0 { return whole }
-            if cshim_errno() != ENOENT { throw failure(field, requested, "", cshim_errno()) }
-            while known < path.components.count {
-                let probe = open(path.prefix(known + 1))
-                if probe >= 0 {
-                    _ = Glibc.close(probe)
-                    known += 1
-                    continue
-                }
-                if cshim_errno() != ENOENT { throw failure(field, requested, "open \(path.prefix(known + 1))", cshim_errno()) }
-                // `missing/a/../..` is where we are: a missing name is no link, so dropping the
-                // run is exact, and nothing is created only to be climbed out of.
-                if let run = path.returningRun(from: known) {
-                    path.components.removeSubrange(known..<(known + run))
-                    continue
-                }
-                let parent = open(path.prefix(known), flags: Int32(CSHIM_O_PATH) | O_DIRECTORY)
-                if parent < 0 { throw failure(field, requested, "open \(path.prefix(known))", cshim_errno()) }
-                defer { _ = Glibc.close(parent) }
-                let name = path.components[known]
-                let kind: Kind = known == path.components.count - 1 ? last : .directory
-                if ContainerRoot.create(name, in: parent, as: kind) {
-                    known += 1
-                    continue
-                }
-                if cshim_errno() != EEXIST { throw failure(field, requested, "create \(path.prefix(known + 1))", cshim_errno()) }
-                // There, yet it does not resolve: a dangling symbolic link, or a race we lost.
-                guard let target = ContainerRoot.readLink(name, in: parent) else { continue }
-                links += 1
-                if links > ContainerRoot.maxLinks { throw failure(field, requested, "follow links", ELOOP) }
-                let replaced = path.replacing(known, withLinkTo: target)
-                known = target.hasPrefix("/") ? 0 : known
-                path = replaced
-                break
+        // Each step opens or makes one component; the bound only stops a walk that races forever.
+        for _ in 0..<4096 {
+            if known == path.components.count {
+                let fd = open(path)
+                if fd >= 0 { return fd }
+                if cshim_errno() != ENOENT { throw failure(field, requested, "", cshim_errno()) }
+                known = 0
+                continue
             }
+            let probe = open(path.prefix(known + 1))
+            if probe >= 0 {
+                _ = Glibc.close(probe)
+                known += 1
+                continue
+            }
+            if cshim_errno() != ENOENT { throw failure(field, requested, "open \(path.prefix(known + 1))", cshim_errno()) }
+            // `missing/a/../..` is where we are: a missing name is no link, so dropping the
+            // run is exact, and nothing is created only to be climbed out of.
+            if let run = path.returningRun(from: known) {
+                path.components.removeSubrange(known..<(known + run))
+                continue
+            }
+            let parent = open(path.prefix(known), flags: Int32(CSHIM_O_PATH) | O_DIRECTORY)
+            if parent < 0 { throw failure(field, requested, "open \(path.prefix(known))", cshim_errno()) }
+            defer { _ = Glibc.close(parent) }
+            let name = path.components[known]
+            if ContainerRoot.create(name, in: parent, as: known == path.components.count - 1 ? last : .directory) {
+                known += 1
+                continue
+            }
+            if cshim_errno() != EEXIST { throw failure(field, requested, "create \(path.prefix(known + 1))", cshim_errno()) }
+            // There, yet it does not resolve: a dangling symbolic link (or a race we lost:
+            // probe again). Its target is walked from the root again, so it stays inside.
+            guard let target = ContainerRoot.readLink(name, in: parent) else { continue }
+            links += 1
+            if links > ContainerRoot.maxLinks { throw failure(field, requested, "follow links", ELOOP) }
+            path = path.replacing(known, withLinkTo: target)
+            if target.hasPrefix("/") { known = 0 }
         }
         throw failure(field, requested, "create", ELOOP)
     }
@@ -116,6 +120,12 @@ struct ContainerRoot {
     /// The path through which mount(2) reaches what `fd` names. /proc is the host's until
     /// pivot_root, in our mount namespace: nothing in the rootfs can change what it shows.
     static func procPath(_ fd: Int32) -> String { "/proc/self/fd/\(fd)" }
+
+    /// Attaches the detached mount `mount` (open_tree, fsmount) on top of what `target` names:
+    /// no path is resolved, so it needs no /proc either.
+    static func attach(_ mount: Int32, onto target: Int32) -> Bool {
+        cshim_move_mount(mount, "", target, "", CSHIM_MOVE_MOUNT_F_EMPTY_PATH | CSHIM_MOVE_MOUNT_T_EMPTY_PATH) == 0
+    }
 
     /// mount(2) onto a /proc/self/fd path needs a real procfs at /proc.
     static func requireProc() throws {

@@ -29,7 +29,7 @@ extension RootSwitch {
             }
             if mount < 0 { throw RuntimeError(path: field, "mask \(path)", errno: cshim_errno()) }
             defer { close(mount) }
-            if !attach(mount, onto: target) { throw RuntimeError(path: field, "mask \(path)", errno: cshim_errno()) }
+            if !ContainerRoot.attach(mount, onto: target) { throw RuntimeError(path: field, "mask \(path)", errno: cshim_errno()) }
         }
     }
 
@@ -46,7 +46,7 @@ extension RootSwitch {
             if tree < 0 { throw RuntimeError(path: field, "make \(path) read-only", errno: cshim_errno()) }
             defer { close(tree) }
             var attr = cshim_mount_attr(attr_set: CSHIM_MOUNT_ATTR_RDONLY, attr_clr: 0, propagation: 0, userns_fd: 0)
-            if cshim_mount_setattr(tree, "", UInt32(CSHIM_AT_EMPTY_PATH), &attr) != 0 || !attach(tree, onto: target) {
+            if cshim_mount_setattr(tree, "", UInt32(CSHIM_AT_EMPTY_PATH), &attr) != 0 || !ContainerRoot.attach(tree, onto: target) {
                 throw RuntimeError(path: field, "make \(path) read-only", errno: cshim_errno())
             }
         }
@@ -85,10 +85,5 @@ extension RootSwitch {
             return -1
         }
         return cshim_fsmount(fs, CSHIM_FSMOUNT_CLOEXEC, UInt32(CSHIM_MOUNT_ATTR_RDONLY))
-    }
-
-    /// Attaches the detached mount `mount` on top of what `target` names.
-    static func attach(_ mount: Int32, onto target: Int32) -> Bool {
-        cshim_move_mount(mount, "", target, "", CSHIM_MOVE_MOUNT_F_EMPTY_PATH | CSHIM_MOVE_MOUNT_T_EMPTY_PATH) == 0
     }
 }
