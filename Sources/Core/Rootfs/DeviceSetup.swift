@@ -34,7 +34,7 @@ enum DeviceSetup {
 
     /// The spec field an error about `node` names.
     static func field(_ node: DevicePlan.Node) -> String {
-        node.specPath.isEmpty ? node.path : node.specPath + ".path"
+        node.specPath.isEmpty ? "/dev" : node.specPath + ".path"
     }
 
     static func place(_ node: DevicePlan.Node, root: ContainerRoot, mknod: Bool) throws {
@@ -60,8 +60,7 @@ enum DeviceSetup {
         try bindNode(node, name, in: parent)
     }
 
-    /// mknod, then the mode (mknod applies the umask: 0644 for a 0666 /dev/null) and owner,
-    /// both set through an fd of the new node. False with errno set when mknod fails.
+    /// mknod on the parent's fd. False with errno set when it fails.
     static func makeNode(_ node: DevicePlan.Node, _ name: String, in parent: Int32) -> Bool {
         // Whatever the image has there (a file, a node, a link) gives way; a directory stays and fails mknod.
         _ = unlinkat(parent, name, 0)
@@ -70,10 +69,16 @@ enum DeviceSetup {
         return true
     }
 
+    /// The mode (mknod applies the umask: 0644 for a 0666 /dev/null) and owner, both set
+    /// through an fd of the new node, never its path.
     static func finishNode(_ node: DevicePlan.Node, _ name: String, in parent: Int32) throws {
         let fd = openat(parent, name, Int32(CSHIM_O_PATH) | O_NOFOLLOW | O_CLOEXEC)
         if fd < 0 { throw RuntimeError(path: field(node), "open \(node.path)", errno: cshim_errno()) }
         defer { close(fd) }
+        var info = stat()
+        if fstat(fd, &info) != 0 || UInt32(info.st_mode & S_IFMT) != node.type {
+            throw RuntimeError(path: field(node), "\(node.path) changed under us after mknod", errno: EEXIST)
+        }
         if chmod(ContainerRoot.procPath(fd), mode_t(node.mode & 0o7777)) != 0 {
             throw RuntimeError(path: field(node), "chmod \(node.path)", errno: cshim_errno())
         }
