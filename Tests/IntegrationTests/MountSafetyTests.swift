@@ -312,6 +312,22 @@ extension IntegrationTests {
             }
         }
 
+        @Test("masked and read-only paths need no /proc in the container", arguments: Mode.allCases)
+        func protectedPathsWithoutProc(_ mode: Mode) throws {
+            let h = try Harness(mode, "noproc")
+            defer { h.cleanup() }
+            let id = h.newID("noproc")
+            var config = h.config(["sh", "-c", "ls /sys/firmware | wc -l; wc -c < /etc/hostname; touch /dev/shm/x 2>&1; ls /proc | wc -l"])
+            config.set("mounts", (config.value("mounts") as? [[String: Any]] ?? []).filter { $0["destination"] as? String != "/proc" })
+            config.set("linux.maskedPaths", ["/sys/firmware", "/etc/hostname"])
+            config.set("linux.readonlyPaths", ["/dev/shm"])
+            let result = h.rsrun(["run", "-b", try h.bundle(config), id])
+            let lines = fieldsPerLine(result.stdout)
+            #expect(result.ok && lines.count == 4 && lines[0] == "0" && lines[1] == "0" && mentions(lines[2], "Read-only file system")
+                    && lines[3] == "0", "\(result)")
+            expectNothingLeft(h, id: id)
+        }
+
         @Test("a mask needs the real null device: an image's /dev/null that is a plain file is refused", arguments: [Mode.root, .user])
         func fakeNull(_ mode: Mode) throws {
             let h = try Harness(mode, "fakenull")
