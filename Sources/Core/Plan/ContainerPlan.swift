@@ -103,7 +103,10 @@ public struct MountStep: Sendable, Equatable {
     public var flags: UInt
     public var propagation: [UInt]
     public var data: String
-    public var recursiveReadonly: Bool
+    /// `rro`, `rnosuid`...: set on the mount and every submount after mounting.
+    public var recursiveAttributes = RecursiveAttributes()
+    /// `tmpcopyup`: copy what the image has at the destination into the new tmpfs.
+    public var copyUp = false
     /// `mounts[N]`, for error messages.
     public var specPath: String
     /// Rootless without its own network namespace cannot mount sysfs: bind the host's /sys.

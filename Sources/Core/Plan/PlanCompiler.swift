@@ -240,7 +240,7 @@ public struct PlanCompiler {
         return MountStep(
             kind: kind, source: source, destination: mount.destination, fsType: mount.type ?? "",
             flags: parsed.flags, propagation: parsed.propagation, data: parsed.data.joined(separator: ","),
-            recursiveReadonly: parsed.recursiveReadonly,
+            recursiveAttributes: parsed.recursiveAttributes, copyUp: parsed.copyUp && mount.type == "tmpfs",
             specPath: path, fallbackToHostBind: kind == .sysfs && !newNet && identity.kind != .root)
     }
 

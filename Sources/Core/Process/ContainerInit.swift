@@ -83,6 +83,8 @@ struct ContainerInit {
         try RootSwitch.mask(plan.maskedPaths)
         try RootSwitch.makeReadonly(plan.readonlyPaths)
         if plan.readonlyRoot { try RootSwitch.readonlyRoot() }
+        // Last of the mounts: masking binds /dev/null, which an unbindable tree would refuse.
+        try RootSwitch.finishPropagation(plan.rootPropagation)
         if let persona = plan.personality, cshim_personality(persona) < 0 {
             throw RuntimeError(path: "linux.personality", "personality", errno: cshim_errno())
         }

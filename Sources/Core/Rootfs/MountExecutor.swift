@@ -31,17 +31,28 @@ enum MountExecutor {
                 try bind(cgroupDirectory ?? "/sys/fs/cgroup", target, flags: step.flags | UInt(MS_REC), step: step)
             }
         default:
-            if call(step.source, target, step.fsType, step.flags, step.data) != 0 {
+            // Opened before the mount covers it: the fd still reads the image's directory.
+            let image = step.copyUp ? open(target, O_DIRECTORY | O_RDONLY | O_CLOEXEC | O_NOFOLLOW) : -1
+            defer { if image >= 0 { close(image) } }
+            // A read-only tmpfs is filled first and made read-only after.
+            let readonlyAfterCopy = image >= 0 && step.flags & UInt(MS_RDONLY) != 0
+            let flags = readonlyAfterCopy ? step.flags & ~UInt(MS_RDONLY) : step.flags
+            if call(step.source, target, step.fsType, flags, step.data) != 0 {
                 throw failure(step, "mount \(step.fsType)")
+            }
+            if image >= 0 { try TmpfsCopyUp.copy(from: image, to: target, step: step) }
+            if readonlyAfterCopy && call(step.source, target, step.fsType, step.flags | UInt(MS_REMOUNT), step.data) != 0 {
+                throw failure(step, "remount \(step.fsType) read-only")
             }
         }
         for propagation in step.propagation where Glibc.mount(nil, target, nil, propagation, nil) != 0 {
             throw failure(step, "set propagation")
         }
-        if step.recursiveReadonly {
-            var attr = cshim_mount_attr(attr_set: CSHIM_MOUNT_ATTR_RDONLY, attr_clr: 0, propagation: 0, userns_fd: 0)
+        if !step.recursiveAttributes.isEmpty {
+            let attributes = step.recursiveAttributes
+            var attr = cshim_mount_attr(attr_set: attributes.attrSet, attr_clr: attributes.attrClear, propagation: 0, userns_fd: 0)
             if cshim_mount_setattr(AT_FDCWD, target, UInt32(CSHIM_AT_RECURSIVE), &attr) != 0 {
-                throw failure(step, "make read-only recursively (rro)")
+                throw failure(step, "set recursive attributes")
             }
         }
     }
