@@ -88,6 +88,28 @@ extension IntegrationTests {
             #expect(Harness.namespaceLink(pidB, "pid") == Harness.namespaceLink(pidA, "pid"))
         }
 
+        @Test("ps and kill --all of a container in a joined pid namespace leave the other container's processes alone", arguments: Mode.allCases)
+        func psAndKillAll(_ mode: Mode) throws {
+            let h = try Harness(mode, "nsjoinkill")
+            defer { h.cleanup() }
+            let a = try h.runDetached(h.config(["sleep", "100"]), "nsjoinkill-a")
+            let pidA = h.statePid(a)
+            let b = try h.runDetached(Self.joining(h, pidA, ["sh", "-c", "sleep 100 & exec sleep 101"]), "nsjoinkill-b")
+            let pidB = h.statePid(b)
+            var listed: [Int] = []
+            poll(timeout: 5) {
+                let ps = h.rsrun("ps", "--format", "json", b)
+                listed = (try? JSONSerialization.jsonObject(with: Data(ps.stdout.utf8))) as? [Int] ?? []
+                return listed.count == 2
+            }
+            #expect(listed.count == 2 && listed.first == pidB && !listed.contains(pidA), "B's init and its child only: \(listed), A is \(pidA)")
+            let killed = h.rsrun("kill", "--all", b, "KILL")
+            #expect(killed.ok, "\(killed)")
+            #expect(h.waitForStatus(b, "stopped") == "stopped")
+            #expect(processAlive(pidA), "A's init was killed with B")
+            #expect(h.status(a) == "running")
+        }
+
         @Test("a path of another type fails before anything is made", arguments: Mode.allCases)
         func typeMismatch(_ mode: Mode) throws {
             let h = try Harness(mode, "nsjoinmismatch")

@@ -88,6 +88,7 @@ public struct NamespaceJoins: Sendable {
     public var isEmpty: Bool { entries.isEmpty }
     public var joinsUser: Bool { entries.contains { $0.kind == .user } }
     public var joinsMount: Bool { entries.contains { $0.kind == .mount } }
+    public var joinsPid: Bool { entries.contains { $0.kind == .pid } }
     public var fds: [Int32] { entries.map(\.fd) }
 
     public func close() {
@@ -114,8 +115,7 @@ public struct NamespaceJoins: Sendable {
             joins.close()
             throw error
         }
-        let joinsPid = joins.entries.contains { $0.kind == .pid }
-        joins.beforeClone = joins.joinsUser || joinsPid || (createsUser && !joins.isEmpty)
+        joins.beforeClone = joins.joinsUser || joins.joinsPid || (createsUser && !joins.isEmpty)
         return joins
     }
 

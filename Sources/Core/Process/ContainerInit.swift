@@ -29,6 +29,9 @@ struct ContainerInit {
     }
 
     func setUp() throws {
+        // In a joined pid namespace another container's processes see us from the start, while
+        // we are still the rsrun binary (CVE-2019-5736): hide it now, as `exec` does.
+        if plan.nonDumpableInit && plan.namespaceJoins.joinsPid { _ = cshim_prctl(CSHIM_PR_SET_DUMPABLE, 0, 0, 0, 0) }
         launcher.resetInherited(keep: [channel, fifo, startResult, trampoline] + plan.namespaceJoins.fds)
         // Die with `create` while setting up; cleared before we report ready.
         _ = cshim_prctl(CSHIM_PR_SET_PDEATHSIG, UInt(SIGKILL), 0, 0, 0)
