@@ -229,6 +229,28 @@ extension IntegrationTests {
             #expect(lines[1] == ["monotonic", "172800", "5"] && lines[2] == ["boottime", "86400", "0"], "\(result)")
         }
 
+        @Test("a joined time namespace keeps the offsets its creator wrote", arguments: Mode.allCases)
+        func joinsTimeNamespace(_ mode: Mode) throws {
+            let h = try Harness(mode, "timensjoin")
+            defer { h.cleanup() }
+            guard fileExists("/proc/self/ns/time") else { return try h.skip("this kernel has no time namespaces") }
+            var first = h.config(["sleep", "100"])
+            first.addNamespace("time")
+            first.set("linux.timeOffsets", ["boottime": ["secs": 86400]])
+            let a = try h.runDetached(first, "timensjoin-a")
+            let pidA = h.statePid(a)
+            var config = h.config(["sh", "-c", "cat /proc/uptime; readlink /proc/self/ns/time"])
+            config.join("user", at: "/proc/\(pidA)/ns/user")
+            config.join("time", at: "/proc/\(pidA)/ns/time")
+            let hostUptime = Double((readText("/proc/uptime") ?? "").split(separator: " ").first ?? "") ?? 0
+            let result = h.rsrun(["run", "-b", try h.bundle(config), h.newID("timensjoin-b")])
+            #expect(result.ok, "\(result)")
+            let lines = result.stdout.split(separator: "\n").map(String.init)
+            let uptime = Double(lines.first?.split(separator: " ").first ?? "") ?? 0
+            #expect(uptime >= hostUptime + 86400 && uptime < hostUptime + 86400 + 60, "uptime \(uptime) inside, \(hostUptime) on the host")
+            #expect(lines.last == Harness.namespaceLink(pidA, "time"), "\(result)")
+        }
+
         /// A holder process in a mount namespace of its own that shares the host's paths, made
         /// where this mode's rsrun has the capabilities to join it: by root; by the test user
         /// in a user namespace of its own (joined too); in the userns modes inside their user
