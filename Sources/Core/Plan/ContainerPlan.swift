@@ -9,8 +9,8 @@ public struct ContainerPlan: Sendable {
     public var cloneFlags: UInt64
     /// Set when the container gets a new user namespace whose maps the parent writes.
     public var userNamespace: IDMapPlan?
-    /// Existing namespaces to join (from `linux.namespaces[].path`): clone flag and path.
-    public var joinNamespaces: [(flag: UInt64, path: String)]
+    /// Existing namespaces to join (`linux.namespaces[].path`), already open.
+    public var namespaceJoins: NamespaceJoins
     public var hostname: String?
     public var domainname: String?
     public var rootPropagation: UInt
