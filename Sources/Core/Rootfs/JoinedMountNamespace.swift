@@ -7,9 +7,7 @@ extension RootSwitch {
     /// else's, so only the rootfs gets a mount of its own, with the container's propagation,
     /// which also keeps the container's mounts from spreading to the namespace's peers.
     static func prepareInJoinedNamespace(rootfs: String, propagation: UInt) throws {
-        if Glibc.mount(rootfs, rootfs, nil, UInt(MS_BIND | MS_REC), nil) != 0 {
-            throw RuntimeError(path: "root.path", "bind \(rootfs) on itself", errno: cshim_errno())
-        }
+        try bindOnItself(rootfs)
         if Glibc.mount(nil, rootfs, nil, propagation, nil) != 0 {
             throw RuntimeError(path: "linux.rootfsPropagation", "set propagation of \(rootfs)", errno: cshim_errno())
         }
