@@ -101,6 +101,22 @@ public enum FileIO {
     /// Names in a directory, without "." and "..".
     public static func list(_ path: String) -> [String]? {
         guard let dir = opendir(path) else { return nil }
+        return names(in: dir)
+    }
+
+    /// Names in the directory open at `directoryFD` (left open: the listing reads a dup).
+    public static func list(directoryFD: Int32) -> [String]? {
+        let copy = fcntl(directoryFD, F_DUPFD_CLOEXEC, 0)
+        guard copy >= 0 else { return nil }
+        guard let dir = fdopendir(copy) else {
+            close(copy)
+            return nil
+        }
+        rewinddir(dir)
+        return names(in: dir)
+    }
+
+    private static func names(in dir: OpaquePointer) -> [String] {
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {

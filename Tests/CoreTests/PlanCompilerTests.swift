@@ -26,7 +26,7 @@ struct PlanCompilerTests {
         #expect(plan.userNamespace == nil)
         #expect(plan.newTimeNamespace == namespaces.contains("time"))
         #expect(plan.bringUpLoopback == namespaces.contains("network"))
-        #expect(plan.joinNamespaces.isEmpty)
+        #expect(plan.namespaceJoins.isEmpty)
     }
 
     @Test("a user namespace with mappings is honoured for root")
@@ -57,31 +57,47 @@ struct PlanCompilerTests {
         #expect(plan.process.keepGroups == true)
     }
 
-    @Test("joined namespaces are recorded, not created")
+    @Test("joined namespaces are opened, not created")
     func joined() throws {
         let bundle = try TestBundle()
         var spec = bundle.spec()
-        spec.namespaces = ["mount", #"{"type": "network", "path": "/run/netns/test"}"#, #"{"type": "ipc", "path": ""}"#]
+        spec.namespaces = ["mount", #"{"type": "network", "path": "/proc/self/ns/net"}"#, #"{"type": "ipc", "path": ""}"#]
         let plan = try bundle.compile(spec, as: Identities.root)
+        defer { plan.namespaceJoins.close() }
         #expect(plan.cloneFlags == CloneFlag.newNS | CloneFlag.newIPC)
-        #expect(plan.joinNamespaces.count == 1)
-        #expect(plan.joinNamespaces.first?.flag == CloneFlag.newNet)
-        #expect(plan.joinNamespaces.first?.path == "/run/netns/test")
+        #expect(plan.namespaceJoins.entries.count == 1)
+        #expect(plan.namespaceJoins.entries.first?.flag == CloneFlag.newNet)
+        #expect(plan.namespaceJoins.entries.first?.path == "/proc/self/ns/net")
+        #expect(plan.namespaceJoins.entries.first.map { $0.fd >= 0 } == true)
+        // Entered by the init itself: no process is added.
+        #expect(plan.namespaceJoins.beforeClone == false)
         #expect(plan.bringUpLoopback == false)
     }
 
-    @Test("joining a user, pid, mount or time namespace is refused", arguments: ["user", "pid", "mount", "time"])
-    func joinRefused(_ type: String) throws {
+    @Test("a joined pid namespace is entered before the clone; a joined mount namespace replaces the new one")
+    func joinedPidAndMount() throws {
         let bundle = try TestBundle()
         var spec = bundle.spec()
-        spec.namespaces = type == "mount" ? [#"{"type": "mount", "path": "/proc/1/ns/mnt"}"#]
-            : ["mount", #"{"type": "\#(type)", "path": "/proc/1/ns/\#(type)"}"#]
-        let error = #expect(throws: RuntimeError.self) { try bundle.compile(spec, as: Identities.root) }
-        let index = type == "mount" ? 0 : 1
-        #expect(error?.description == "linux.namespaces[\(index)].path: joining an existing \(type) namespace is not supported yet")
+        spec.namespaces = [#"{"type": "mount", "path": "/proc/self/ns/mnt"}"#, #"{"type": "pid", "path": "/proc/self/ns/pid"}"#, "uts"]
+        let plan = try bundle.compile(spec, as: Identities.root)
+        defer { plan.namespaceJoins.close() }
+        #expect(plan.cloneFlags == CloneFlag.newUTS)
+        #expect(plan.namespaceJoins.entries.map(\.kind) == [.mount, .pid])
+        #expect(plan.namespaceJoins.beforeClone && plan.namespaceJoins.joinsMount)
     }
 
-    @Test("a new mount namespace is required", arguments: [
+    @Test("joining our own user namespace joins nothing, and adds no user namespace")
+    func joinedOwnUserNamespace() throws {
+        let bundle = try TestBundle()
+        var spec = bundle.spec()
+        spec.namespaces = ["mount", #"{"type": "user", "path": "/proc/self/ns/user"}"#]
+        let plan = try bundle.compile(spec, as: Identities.root)
+        #expect(plan.namespaceJoins.isEmpty && !plan.namespaceJoins.beforeClone)
+        #expect(plan.cloneFlags == CloneFlag.newNS)
+        #expect(plan.userNamespace == nil)
+    }
+
+    @Test("a mount namespace is required", arguments: [
         [String](), ["pid", "uts"],
     ], [Identity.Kind.root, .unprivileged])
     func mountRequired(_ namespaces: [String], _ kind: Identity.Kind) throws {
@@ -89,7 +105,7 @@ struct PlanCompilerTests {
         var spec = bundle.spec()
         spec.namespaces = namespaces
         let error = #expect(throws: RuntimeError.self) { try bundle.compile(spec, as: Identities.of(kind)) }
-        #expect(error?.description == "linux.namespaces: a new mount namespace is required (add {\"type\": \"mount\"})")
+        #expect(error?.description == "linux.namespaces: a mount namespace is required (add {\"type\": \"mount\"})")
     }
 
     // MARK: user namespaces
@@ -277,7 +293,7 @@ struct PlanCompilerTests {
         let bundle = try TestBundle()
         var spec = bundle.spec()
         spec.hostname = "box"
-        spec.namespaces = ["mount", #"{"type": "uts", "path": "/proc/1/ns/uts"}"#]
+        spec.namespaces = ["mount", #"{"type": "uts", "path": "/proc/self/ns/uts"}"#]
         #expect(try bundle.compile(spec, as: Identities.root).hostname == "box")
 
         spec.hostname = ""

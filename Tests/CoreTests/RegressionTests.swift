@@ -36,7 +36,7 @@ import Testing
 
     @Test func rroIsKeptNotDropped() {
         let parsed = MountOptions.parse(["rbind", "rro", "nosuid"])
-        #expect(parsed.recursiveReadonly)
+        #expect(parsed.recursiveAttributes == RecursiveAttributes(attrSet: MountAttribute.readonly, attrClear: 0))
         #expect(parsed.data.isEmpty)
     }
 

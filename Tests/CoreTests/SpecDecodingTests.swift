@@ -190,6 +190,6 @@ struct SpecDecodingTests {
         linux.namespaces = [Spec.Namespace(type: .pid), Spec.Namespace(type: .pid)]
         spec.linux = linux
         let error = #expect(throws: RuntimeError.self) { try spec.validate() }
-        #expect(error?.description == #"linux.namespaces: duplicate namespace type "pid""#)
+        #expect(error?.description == #"linux.namespaces[1].type: duplicate namespace type "pid" (also linux.namespaces[0])"#)
     }
 }

@@ -80,7 +80,7 @@ struct SpecErrorTests {
         // linux
         (SpecFixtures.config(#""linux": []"#), "linux: expected an object"),
         (linux(#"{"namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "foo"}]}"#), #"linux.namespaces[2].type: unknown namespace type "foo""#),
-        (linux(#"{"namespaces": [{"type": "pid"}, {"type": "pid", "path": "/proc/1/ns/pid"}]}"#), #"linux.namespaces: duplicate namespace type "pid""#),
+        (linux(#"{"namespaces": [{"type": "pid"}, {"type": "pid", "path": "/proc/1/ns/pid"}]}"#), #"linux.namespaces[1].type: duplicate namespace type "pid" (also linux.namespaces[0])"#),
         (linux(#"{"namespaces": [{"path": "/proc/1/ns/net"}]}"#), "linux.namespaces[0].type: is required"),
         (linux(#"{"namespaces": [{"type": "network", "path": "proc/1/ns/net"}]}"#),
          #"linux.namespaces[0].path: must be an absolute path, got "proc/1/ns/net""#),

@@ -41,7 +41,9 @@ public struct CreatedContainer {
 extension Runtime {
     /// Only maps that need the setuid helpers are worth a pool: the others cost microseconds.
     func userNamespacePool(for plan: ContainerPlan) -> UserNamespacePool? {
-        guard let userns = plan.userNamespace, case .helpers = userns.method else { return nil }
+        // A joined namespace is entered before the init's user namespace is made (NamespaceJoin),
+        // which a namespace already joined by rsrun would prevent.
+        guard let userns = plan.userNamespace, case .helpers = userns.method, plan.namespaceJoins.isEmpty else { return nil }
         return UserNamespacePool(stateRoot: store.root, environment: identity.environment)
     }
 }
@@ -64,6 +66,9 @@ extension Runtime {
         compiler.listenFDs = options.listenFDs
         compiler.seccompCacheRoot = store.root
         var plan = try compiler.compile(spec)
+        // The init has its own copies once it is cloned.
+        let joins = plan.namespaceJoins
+        defer { joins.close() }
         try Runtime.checkTerminal(plan.process.terminal != nil, socket: options.consoleSocket, relay: options.relayTerminal)
         let cgroupRequest = try cgroupRequest(spec, id: id)
         plan.notes += cgroupRequest.writes.notes

@@ -4,8 +4,8 @@ import Rootless
 
 extension Runtime {
     /// Host pids of the container's processes, the init first: those of its cgroup, or without
-    /// one, those of its pid namespace; a container that shares our pid namespace and has no
-    /// cgroup has the init and its descendants.
+    /// one, those of its pid namespace; a container whose init is not that namespace's pid 1
+    /// (it shares ours, or joined another's) has the init and its descendants.
     public func processes(_ id: String) throws -> [Int32] {
         let (record, status) = try inspect(id)
         guard let record, status == .created || status == .running || status == .paused else { return [] }
@@ -32,7 +32,9 @@ enum ContainerProcesses {
     static func list(initPid: Int32) -> [Int32] {
         guard let target = namespaceID(initPid) else { return [] }
         let pids = (FileIO.list("/proc") ?? []).compactMap { Int32($0) }.sorted()
-        if let own = namespaceID(getpid()), own == target {
+        // A pid namespace shared with us, or joined (linux.namespaces[].path) and so another
+        // container's too, holds more than this one: there the init's descendants are its own.
+        if !isNamespaceInit(initPid) {
             return descendants(of: initPid, among: pids)
         }
         var found = [initPid]
@@ -45,6 +47,13 @@ enum ContainerProcesses {
     static func sharesPidNamespace(_ pid: Int32, with other: Int32) -> Bool {
         guard let a = namespaceID(pid) else { return false }
         return a == namespaceID(other)
+    }
+
+    /// Whether `pid` is pid 1 of its own pid namespace (the last NSpid of /proc/<pid>/status).
+    static func isNamespaceInit(_ pid: Int32) -> Bool {
+        guard let status = FileIO.readText("/proc/\(pid)/status"),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("NSpid:") }) else { return false }
+        return line.split(whereSeparator: { $0 == "\t" || $0 == " " }).last == "1"
     }
 
     /// The pid namespace of a process (device and inode of its ns link); nil if unreadable.

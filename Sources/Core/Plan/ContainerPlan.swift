@@ -9,8 +9,8 @@ public struct ContainerPlan: Sendable {
     public var cloneFlags: UInt64
     /// Set when the container gets a new user namespace whose maps the parent writes.
     public var userNamespace: IDMapPlan?
-    /// Existing namespaces to join (from `linux.namespaces[].path`): clone flag and path.
-    public var joinNamespaces: [(flag: UInt64, path: String)]
+    /// Existing namespaces to join (`linux.namespaces[].path`), already open.
+    public var namespaceJoins: NamespaceJoins
     public var hostname: String?
     public var domainname: String?
     public var rootPropagation: UInt
@@ -103,7 +103,10 @@ public struct MountStep: Sendable, Equatable {
     public var flags: UInt
     public var propagation: [UInt]
     public var data: String
-    public var recursiveReadonly: Bool
+    /// `rro`, `rnosuid`...: set on the mount and every submount after mounting.
+    public var recursiveAttributes = RecursiveAttributes()
+    /// `tmpcopyup`: copy what the image has at the destination into the new tmpfs.
+    public var copyUp = false
     /// `mounts[N]`, for error messages.
     public var specPath: String
     /// Rootless without its own network namespace cannot mount sysfs: bind the host's /sys.

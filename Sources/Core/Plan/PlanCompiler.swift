@@ -27,55 +27,54 @@ public struct PlanCompiler {
     ]
 
     public func compile(_ spec: Spec) throws -> ContainerPlan {
+        let linux = spec.linux ?? Spec.Linux()
+        let layout = try NamespaceLayout.split(linux, needsOwnUserNamespace: identity.needsOwnUserNamespace)
+        // Opened before anything is made: a missing path or a wrong type leaves nothing behind.
+        let joins = try NamespaceJoins.open(layout.joined, createsUser: layout.created.contains(.user))
+        do {
+            return try compile(spec, layout: layout, joins: joins)
+        } catch {
+            joins.close()
+            throw error
+        }
+    }
+
+    func compile(_ spec: Spec, layout: NamespaceLayout, joins: NamespaceJoins) throws -> ContainerPlan {
         guard let process = spec.process else { throw RuntimeError(path: "process", "is required to create a container") }
         let linux = spec.linux ?? Spec.Linux()
         let rootfs = try resolveRootfs(spec.root.path)
 
-        var created = Set<NamespaceKind>()
-        var joined: [(flag: UInt64, path: String)] = []
-        var joinedKinds = Set<NamespaceKind>()
-        for (i, ns) in linux.namespaces.enumerated() {
-            if let path = ns.path, !path.isEmpty {
-                // The init joins by setns after clone3; that is right for network, ipc, uts and
-                // cgroup, but a joined user, pid, mount or time namespace would have to be
-                // entered before or instead of clone3, which is not built yet.
-                if [.user, .pid, .mount, .time].contains(ns.type) {
-                    throw RuntimeError(path: "linux.namespaces[\(i)].path", "joining an existing \(ns.type.rawValue) namespace is not supported yet")
-                }
-                joined.append((PlanCompiler.namespaceFlags[ns.type]!, path))
-                joinedKinds.insert(ns.type)
-            } else {
-                created.insert(ns.type)
-            }
-        }
-        if identity.needsOwnUserNamespace { created.insert(.user) }
-        if !created.contains(.mount) {
-            throw RuntimeError(path: "linux.namespaces", "a new mount namespace is required (add {\"type\": \"mount\"})")
-        }
+        let created = layout.created
+        let joinedKinds = Set(layout.joined.map(\.kind))
         var cloneFlags: UInt64 = 0
         for kind in created where kind != .time { cloneFlags |= PlanCompiler.namespaceFlags[kind]! }
 
         let userns = created.contains(.user) ? try userNamespace(linux) : nil
-        // The ids the container can use: its own maps, or, without a user namespace of its
-        // own, those of the namespace rsrun runs in (nil: all of them).
-        let visible = userns.map { IDMaps(uids: $0.uids, gids: $0.gids) } ?? identity.ownMappings
+        // The ids the container can use: its own maps, those of the user namespace it joins
+        // (nil when they cannot be known), or those of the namespace rsrun runs in (nil: all).
+        let joinedUser = joins.entries.first { $0.kind == .user }
+        let joinedMaps = joinedUser.flatMap(JoinedUserNamespace.inspect)
+        let visible = userns.map { IDMaps(uids: $0.uids, gids: $0.gids) }
+            ?? (joinedUser != nil ? joinedMaps?.maps : identity.ownMappings)
         let groups = userns.map { GroupPolicy(denied: $0.setgroupsDenied, advice: $0.setgroupsAdvice) }
+            ?? joinedUser.map { GroupPolicy(denied: joinedMaps?.setgroupsDenied ?? false, advice: "the user namespace joined at \($0.field) denies it") }
             ?? GroupPolicy(denied: !identity.canSetGroups, advice: Identity.inheritedSetgroupsAdvice)
         let confined = try compileConfined(process, seccomp: linux.seccomp, mountLabel: linux.mountLabel, groups: groups, visible: visible)
         let (processPlan, lsm, seccomp) = (confined.process, confined.lsm, confined.seccomp)
 
         for (field, value) in [("hostname", spec.hostname), ("domainname", spec.domainname)] {
-            if let value, !value.isEmpty, !created.contains(.uts) && !joined.contains(where: { $0.flag == CSHIM_CLONE_NEWUTS }) {
+            if let value, !value.isEmpty, !created.contains(.uts) && !joinedKinds.contains(.uts) {
                 throw RuntimeError(path: field, "setting it needs a new UTS namespace (linux.namespaces: uts)")
             }
         }
-        if linux.timeOffsets != nil && !created.contains(.time) {
-            throw RuntimeError(path: "linux.timeOffsets", "needs a new time namespace (linux.namespaces: time)")
-        }
-
         let sysctl = try SysctlPolicy.check(linux.sysctl, namespaces: created.union(joinedKinds),
                                             hostname: spec.hostname, domainname: spec.domainname)
         var mounts = try spec.mounts.enumerated().map { try compileMount($1, index: $0, visible: visible, newNet: created.contains(.network)) }
+        if (userns != nil || joinedUser != nil) && !created.contains(.network) {
+            // A network namespace the container's user namespace does not own (the host's, or
+            // one joined) refuses it sysfs, root or not: the host's /sys is bound instead.
+            for i in mounts.indices where mounts[i].kind == .sysfs { mounts[i].fallbackToHostBind = true }
+        }
         if let label = lsm.mountLabel {
             for i in mounts.indices where LSMPlan.mountLabelTypes.contains(mounts[i].fsType) && !mounts[i].data.split(separator: ",").contains(where: { $0.hasPrefix("context=") }) {
                 mounts[i].data += (mounts[i].data.isEmpty ? "" : ",") + "context=\"\(label)\""
@@ -84,12 +83,12 @@ public struct PlanCompiler {
         let devBound = mounts.contains { $0.kind == .bind && $0.destination.trimmingSlashes() == "/dev" }
         var plan = ContainerPlan(
             id: id, bundle: bundle, rootfs: rootfs, cloneFlags: cloneFlags, userNamespace: userns,
-            joinNamespaces: joined,
+            namespaceJoins: joins,
             hostname: spec.hostname.flatMap { $0.isEmpty ? nil : $0 } ?? sysctl.hostname,
             domainname: spec.domainname.flatMap { $0.isEmpty ? nil : $0 } ?? sysctl.domainname,
             rootPropagation: try MountOptions.rootPropagation(linux.rootfsPropagation?.rawValue),
             mounts: mounts,
-            devices: try devices(linux, populate: !devBound, mknod: identity.canCreateDevices && userns == nil),
+            devices: try devices(linux, populate: !devBound, mknod: identity.canCreateDevices && userns == nil && joinedUser == nil),
             maskedPaths: linux.maskedPaths, readonlyPaths: linux.readonlyPaths,
             readonlyRoot: spec.root.readonly, noPivot: noPivot,
             sysctl: sysctl.entries,
@@ -240,7 +239,7 @@ public struct PlanCompiler {
         return MountStep(
             kind: kind, source: source, destination: mount.destination, fsType: mount.type ?? "",
             flags: parsed.flags, propagation: parsed.propagation, data: parsed.data.joined(separator: ","),
-            recursiveReadonly: parsed.recursiveReadonly,
+            recursiveAttributes: parsed.recursiveAttributes, copyUp: parsed.copyUp && mount.type == "tmpfs",
             specPath: path, fallbackToHostBind: kind == .sysfs && !newNet && identity.kind != .root)
     }
 

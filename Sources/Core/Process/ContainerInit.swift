@@ -29,18 +29,15 @@ struct ContainerInit {
     }
 
     func setUp() throws {
-        launcher.resetInherited(keep: [channel, fifo, startResult, trampoline])
+        // In a joined pid namespace another container's processes see us from the start, while
+        // we are still the rsrun binary (CVE-2019-5736): hide it now, as `exec` does.
+        if plan.nonDumpableInit && plan.namespaceJoins.joinsPid { _ = cshim_prctl(CSHIM_PR_SET_DUMPABLE, 0, 0, 0, 0) }
+        launcher.resetInherited(keep: [channel, fifo, startResult, trampoline] + plan.namespaceJoins.fds)
         // Die with `create` while setting up; cleared before we report ready.
         _ = cshim_prctl(CSHIM_PR_SET_PDEATHSIG, UInt(SIGKILL), 0, 0, 0)
         guard SyncChannel.receive(channel) == .go else { _exit(1) }
-        if plan.userNamespace != nil { try launcher.becomeNamespaceRoot() }
-        for (flag, path) in plan.joinNamespaces {
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
-            if fd < 0 || cshim_setns(fd, Int32(flag)) != 0 {
-                throw RuntimeError(step: "join namespace", path: path, "", errno: cshim_errno())
-            }
-            close(fd)
-        }
+        if plan.userNamespace != nil || plan.namespaceJoins.joinsUser { try launcher.becomeNamespaceRoot() }
+        if !plan.namespaceJoins.beforeClone { try NamespaceJoin.enter(plan.namespaceJoins) }
         var cgroupDirectory = plan.cgroupDirectory
         if plan.cgroupNamespaceAfterPlacement {
             // Where we were put, read while /proc/self/cgroup still shows the host's path.
@@ -63,7 +60,11 @@ struct ContainerInit {
             throw RuntimeError(path: "domainname", "setdomainname", errno: cshim_errno())
         }
         if plan.bringUpLoopback { try Loopback.up() }
-        try RootSwitch.prepare(rootfs: plan.rootfs, propagation: plan.rootPropagation)
+        if plan.namespaceJoins.joinsMount {
+            try RootSwitch.prepareInJoinedNamespace(rootfs: plan.rootfs, propagation: plan.rootPropagation)
+        } else {
+            try RootSwitch.prepare(rootfs: plan.rootfs, propagation: plan.rootPropagation)
+        }
         try MountExecutor.mountAll(plan.mounts, rootfs: plan.rootfs, cgroupDirectory: cgroupDirectory)
         try DeviceSetup.populate(plan.devices, rootfs: plan.rootfs)
         if plan.hasRuntimeHooks {
@@ -72,7 +73,9 @@ struct ContainerInit {
         }
         // In the container's namespaces, before pivot_root: paths still resolve on the host.
         try HookRunner.run(plan.hooks.createContainer, stage: "createContainer", state: hookState(.creating))
-        if plan.noPivot {
+        if plan.namespaceJoins.joinsMount {
+            try RootSwitch.chrootInJoinedNamespace(rootfs: plan.rootfs)
+        } else if plan.noPivot {
             try RootSwitch.moveAndChroot(rootfs: plan.rootfs)
         } else {
             try RootSwitch.pivot(rootfs: plan.rootfs)
@@ -83,6 +86,8 @@ struct ContainerInit {
         try RootSwitch.mask(plan.maskedPaths)
         try RootSwitch.makeReadonly(plan.readonlyPaths)
         if plan.readonlyRoot { try RootSwitch.readonlyRoot() }
+        // Last of the mounts: masking binds /dev/null, which an unbindable tree would refuse.
+        try RootSwitch.finishPropagation(plan.rootPropagation)
         if let persona = plan.personality, cshim_personality(persona) < 0 {
             throw RuntimeError(path: "linux.personality", "personality", errno: cshim_errno())
         }

@@ -32,13 +32,8 @@ enum ExecSpawner {
             while true {
                 switch SyncChannel.receive(channel) {
                 case .pid(let forked):
-                    // Our child (CLONE_PARENT), not reaped yet: the pid cannot have been reused.
-                    let fd = cshim_pidfd_open(forked, 0)
-                    if fd < 0 { throw RuntimeError.system("pidfd_open of the exec'd process") }
-                    let forkedProcess = InitSpawner.Spawned(pid: forked, pidfd: fd, pooledFrom: nil)
+                    let forkedProcess = try SiblingFork.adopt(forked, from: first, what: "the exec'd process")
                     process = forkedProcess
-                    first.reap()
-                    close(first.pidfd)
                     if ready { return forkedProcess }
                 case .ready:
                     guard let process else {
@@ -119,15 +114,6 @@ struct ExecChild {
 
     /// The second fork: its child is rsrun's (CLONE_PARENT) and in the container's pid namespace.
     func forkIntoPidNamespace() throws {
-        var args = cshim_clone_args()
-        args.flags = CSHIM_CLONE_PARENT
-        let pid = cshim_clone3(&args)
-        if pid < 0 { throw RuntimeError(step: "clone3", "enter the container's pid namespace", errno: cshim_errno()) }
-        if pid > 0 {
-            SyncChannel.send(channel, .pid(Int32(pid)))
-            _exit(0)
-        }
-        // PDEATHSIG is not inherited; our parent is now rsrun itself.
-        _ = cshim_prctl(CSHIM_PR_SET_PDEATHSIG, UInt(SIGKILL), 0, 0, 0)
+        try SiblingFork.fork(channel: channel, what: "enter the container's pid namespace")
     }
 }

@@ -28,12 +28,17 @@ public struct InitSpawner {
         let flags = pooledFrom == nil ? plan.cloneFlags : plan.cloneFlags & ~CSHIM_CLONE_NEWUSER
         let trampoline = plan.process.throughTrampoline ? ExecTrampoline.load() : -1
         defer { if trampoline >= 0 { close(trampoline) } }
-        let (pid, pidfd, channel) = try SyncChannel.clone(flags: flags, cgroup: cgroup, what: "create namespaces") { end in
+        // Joining first: the clone3 that creates the namespaces is the intermediate's (NamespaceJoin);
+        // the cgroup is still ours to clone into, and the init is born in it from there.
+        let joins = plan.namespaceJoins
+        let (pid, pidfd, channel) = try SyncChannel.clone(flags: joins.beforeClone ? 0 : flags, cgroup: cgroup, what: "create namespaces") { end in
+            if joins.beforeClone { NamespaceJoin.enterThenClone(joins, flags: flags, channel: end) }
             ContainerInit(plan: plan, channel: end, fifo: fifo, startResult: startResult, trampoline: trampoline).run()
         }
         defer { close(channel) }
-        let spawned = Spawned(pid: pid, pidfd: pidfd, pooledFrom: pooledFrom)
+        var spawned = Spawned(pid: pid, pidfd: pidfd, pooledFrom: pooledFrom)
         do {
+            if joins.beforeClone { spawned = try NamespaceJoin.awaitInit(channel, intermediate: spawned) }
             if let userns = plan.userNamespace, pooledFrom == nil {
                 try IDMapWriter.write(pid: spawned.pid, userns)
             }

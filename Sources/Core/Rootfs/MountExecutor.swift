@@ -52,28 +52,49 @@ enum MountExecutor {
                 bound = true
             }
         default:
-            if call(step.source, at, step.fsType, step.flags, step.data) != 0 {
+            // Opened before the mount covers it: the fd still reads the image's directory.
+            let image = step.copyUp ? openat(target, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC) : -1
+            defer { if image >= 0 { close(image) } }
+            // A read-only tmpfs is filled first and made read-only after.
+            let readonlyAfterCopy = image >= 0 && step.flags & UInt(MS_RDONLY) != 0
+            let flags = readonlyAfterCopy ? step.flags & ~UInt(MS_RDONLY) : step.flags
+            if call(step.source, at, step.fsType, flags, step.data) != 0 {
                 throw failure(step, "mount \(step.fsType)")
+            }
+            if image >= 0 {
+                let mounted = try reopen(step, root: root)
+                defer { close(mounted) }
+                try TmpfsCopyUp.copy(from: image, to: mounted, step: step)
+                if readonlyAfterCopy && call(step.source, ContainerRoot.procPath(mounted), step.fsType, step.flags | UInt(MS_REMOUNT), step.data) != 0 {
+                    throw failure(step, "remount \(step.fsType) read-only")
+                }
             }
         }
         let wanted = bound ? step.flags & remountable : 0
-        if wanted == 0 && step.propagation.isEmpty && !step.recursiveReadonly { return }
-        // `target` still names the directory the mount now covers; what follows must act on
-        // the new mount, so open the destination again: the walk now ends in its root.
-        let mounted = root.open(ContainerPath(step.destination))
-        if mounted < 0 { throw failure(step, "open the new mount") }
+        if wanted == 0 && step.propagation.isEmpty && step.recursiveAttributes.isEmpty { return }
+        let mounted = try reopen(step, root: root)
         defer { close(mounted) }
         let new = ContainerRoot.procPath(mounted)
         if wanted != 0 && !remountBind(new, wanted) { throw failure(step, "remount") }
         for propagation in step.propagation where Glibc.mount(nil, new, nil, propagation, nil) != 0 {
             throw failure(step, "set propagation")
         }
-        if step.recursiveReadonly {
-            var attr = cshim_mount_attr(attr_set: CSHIM_MOUNT_ATTR_RDONLY, attr_clr: 0, propagation: 0, userns_fd: 0)
+        if !step.recursiveAttributes.isEmpty {
+            let attributes = step.recursiveAttributes
+            var attr = cshim_mount_attr(attr_set: attributes.attrSet, attr_clr: attributes.attrClear, propagation: 0, userns_fd: 0)
             if cshim_mount_setattr(mounted, "", UInt32(CSHIM_AT_RECURSIVE | CSHIM_AT_EMPTY_PATH), &attr) != 0 {
-                throw failure(step, "make read-only recursively (rro)")
+                throw failure(step, "set recursive attributes")
             }
         }
+    }
+
+    /// The destination opened again after a mount onto it: the first fd still names the
+    /// directory the mount now covers; this walk ends in the new mount's root, which remount,
+    /// propagation and mount_setattr must act on.
+    static func reopen(_ step: MountStep, root: ContainerRoot) throws -> Int32 {
+        let mounted = root.open(ContainerPath(step.destination))
+        if mounted < 0 { throw failure(step, "open the new mount") }
+        return mounted
     }
 
     /// Attaches a bind of `source` at `target`; the flags a bind ignores come by remount.

@@ -5,13 +5,48 @@ import Rootless
 /// Makes the prepared rootfs the container's `/`, then applies what is expressed in
 /// container paths: masked and read-only paths, a read-only root.
 enum RootSwitch {
+    static let recursivePrivate = UInt(MS_PRIVATE | MS_REC)
+    static let recursiveSlave = UInt(MS_SLAVE | MS_REC)
+
+    /// `propagation` is linux.rootfsPropagation. Before the rootfs is bound it goes on the whole
+    /// tree, so that shared volumes keep their link to the host; unbindable waits until after
+    /// pivot_root, since the rootfs and the volumes still have to be bound from it.
     static func prepare(rootfs: String, propagation: UInt) throws {
-        if Glibc.mount(nil, "/", nil, propagation, nil) != 0 {
+        let unbindable = propagation & UInt(MS_UNBINDABLE) != 0
+        let before = unbindable ? (propagation & ~UInt(MS_UNBINDABLE)) | UInt(MS_PRIVATE) : propagation
+        if Glibc.mount(nil, "/", nil, before, nil) != 0 {
             throw RuntimeError(path: "linux.rootfsPropagation", "set propagation of /", errno: cshim_errno())
         }
         // pivot_root needs the new root to be a mount point of its own.
+        try bindOnItself(rootfs)
+        // It also refuses a new root, or a parent of it, that is shared, which any mount can
+        // still be unless the whole tree was made private or slave. A second bind over the
+        // first, both made private, is a new root whose parent is private whatever the host has.
+        if before != recursivePrivate && before != recursiveSlave {
+            try makePrivate(rootfs)
+            try bindOnItself(rootfs)
+            try makePrivate(rootfs)
+        }
+    }
+
+    static func bindOnItself(_ rootfs: String) throws {
         if Glibc.mount(rootfs, rootfs, nil, UInt(MS_BIND | MS_REC), nil) != 0 {
             throw RuntimeError(path: "root.path", "bind \(rootfs) on itself", errno: cshim_errno())
+        }
+    }
+
+    static func makePrivate(_ rootfs: String) throws {
+        if Glibc.mount(nil, rootfs, nil, UInt(MS_PRIVATE), nil) != 0 {
+            throw RuntimeError(path: "linux.rootfsPropagation", "make \(rootfs) private for pivot_root", errno: cshim_errno())
+        }
+    }
+
+    /// Once the container's / is its rootfs: the propagation asked for, where prepare could not
+    /// leave it in place (the default rprivate and rslave are already right).
+    static func finishPropagation(_ propagation: UInt) throws {
+        if propagation == recursivePrivate || propagation == recursiveSlave { return }
+        if Glibc.mount(nil, "/", nil, propagation, nil) != 0 {
+            throw RuntimeError(path: "linux.rootfsPropagation", "set propagation of the container's /", errno: cshim_errno())
         }
     }
 

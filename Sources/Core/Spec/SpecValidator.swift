@@ -68,11 +68,12 @@ enum SpecValidator {
     }
 
     static func check(_ linux: Spec.Linux) throws {
-        var kinds: Set<NamespaceKind> = []
+        var kinds: [NamespaceKind: Int] = [:]
         for (index, namespace) in linux.namespaces.enumerated() {
-            guard kinds.insert(namespace.type).inserted else {
-                throw RuntimeError(path: "linux.namespaces", "duplicate namespace type \(SpecPath.quoted(namespace.type.rawValue))")
+            if let first = kinds[namespace.type] {
+                throw RuntimeError(path: "linux.namespaces[\(index)].type", "duplicate namespace type \(SpecPath.quoted(namespace.type.rawValue)) (also linux.namespaces[\(first)])")
             }
+            kinds[namespace.type] = index
             if let path = namespace.path {
                 try requireAbsolute(path, at: "linux.namespaces[\(index)].path")
             }
