@@ -60,3 +60,13 @@ int cshim_memfd_create(const char *name, unsigned int flags) { return memfd_crea
 int cshim_errno(void) { return errno; }
 void cshim_set_errno(int value) { errno = value; }
 ssize_t cshim_getxattr(const char *path, const char *name, void *value, size_t size) { return getxattr(path, name, value, size); }
+
+// Idmapped mounts.
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef SYS_move_mount
+#define SYS_move_mount 429
+#endif
+int cshim_open_tree(int dfd, const char *path, unsigned int flags) { return (int)syscall(SYS_open_tree, dfd, path, flags); }
+int cshim_move_mount(int from_dfd, const char *from_path, int to_dfd, const char *to_path, unsigned int flags) { return (int)syscall(SYS_move_mount, from_dfd, from_path, to_dfd, to_path, flags); }

@@ -104,6 +104,15 @@ int cshim_memfd_create(const char *name, unsigned int flags);
 int cshim_errno(void);
 void cshim_set_errno(int value);
 
+// Idmapped mounts: detached mount trees (open_tree, move_mount) and their constants.
+int cshim_open_tree(int dfd, const char *path, unsigned int flags);
+int cshim_move_mount(int from_dfd, const char *from_path, int to_dfd, const char *to_path, unsigned int flags);
+#define CSHIM_OPEN_TREE_CLONE 1U
+#define CSHIM_OPEN_TREE_CLOEXEC 02000000U
+#define CSHIM_MOUNT_ATTR_IDMAP 0x00100000ULL
+#define CSHIM_MOVE_MOUNT_F_EMPTY_PATH 0x00000004U
+#define CSHIM_MOVE_MOUNT_T_EMPTY_PATH 0x00000040U
+
 // Constants Swift cannot see (macros from kernel headers).
 #define CSHIM_CLONE_PIDFD     0x00001000ULL
 #define CSHIM_CLONE_NEWTIME   0x00000080ULL

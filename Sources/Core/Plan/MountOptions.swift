@@ -36,7 +36,7 @@ public enum MountOptions {
 
     /// Options that runtimes accept but that are not mount(2) arguments: dropped.
     static let ignored: Set<String> = ["tmpcopyup", "defaults", "copy-symlink"]
-    /// Idmapped-mount options: refused by the plan until idmapped mounts are built.
+    /// Idmapped-mount options: not mount(2) data; MountIDMapping reads them from the option list.
     static let idmapped: Set<String> = ["idmap", "ridmap"]
 
     public struct Parsed: Sendable, Equatable {

@@ -29,7 +29,8 @@ struct ContainerInit {
     }
 
     func setUp() throws {
-        launcher.resetInherited(keep: [channel, fifo, startResult, trampoline])
+        // The idmapped mounts rsrun prepared stay open until attached.
+        launcher.resetInherited(keep: [channel, fifo, startResult, trampoline] + plan.mounts.map(\.detachedTree))
         // Die with `create` while setting up; cleared before we report ready.
         _ = cshim_prctl(CSHIM_PR_SET_PDEATHSIG, UInt(SIGKILL), 0, 0, 0)
         guard SyncChannel.receive(channel) == .go else { _exit(1) }

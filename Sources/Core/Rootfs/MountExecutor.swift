@@ -17,6 +17,8 @@ enum MountExecutor {
         let target = try PathResolver.resolve(rootfs: rootfs, step.destination)
         try makeMountpoint(target, forFile: step.kind == .bind && !FileIO.isDirectory(step.source), step: step)
         switch step.kind {
+        case .bind where step.idmap != nil:
+            try IDMappedMount.bind(step, at: target)
         case .bind:
             try bind(step.source, target, flags: step.flags, step: step)
         case .sysfs where step.fallbackToHostBind:
