@@ -28,8 +28,8 @@ public struct InitSpawner {
         // Idmapped mounts are made while we still hold our privileges over the host's file
         // systems; the init inherits them over clone3.
         var plan = plan
-        let idmappedTrees = try IDMappedMount.prepare(&plan)
-        defer { for fd in idmappedTrees { close(fd) } }
+        let idmapped = try IDMappedMount.prepare(&plan)
+        defer { idmapped.release() }
         let flags = pooledFrom == nil ? plan.cloneFlags : plan.cloneFlags & ~CSHIM_CLONE_NEWUSER
         let trampoline = plan.process.throughTrampoline ? ExecTrampoline.load() : -1
         defer { if trampoline >= 0 { close(trampoline) } }

@@ -12,28 +12,41 @@ import Rootless
 /// and the init inherits them over clone3; an unprivileged caller's init makes its own, which
 /// the kernel allows only for filesystems mounted inside the container.
 enum IDMappedMount {
-    /// Before clone3: a detached, idmapped tree for each mount rsrun builds, recorded in its step;
-    /// one mapping namespace for each distinct mapping. Returns the fds to close once the init is
-    /// cloned. No idmapped mount: nothing is done.
-    static func prepare(_ plan: inout ContainerPlan) throws -> [Int32] {
-        guard plan.mounts.contains(where: { $0.idmap?.builder == .runtime }) else { return [] }
-        var namespaces: [String: Int32] = [:]
-        defer { for fd in namespaces.values { close(fd) } }
+    /// What `prepare` made: the trees the init inherits and the mapping namespaces' helpers.
+    struct Prepared {
         var trees: [Int32] = []
+        var namespaces: [MappingNamespace] = []
+
+        /// Once the init is cloned (or on failure): closes our copies, reaps the helpers.
+        func release() {
+            for fd in trees { close(fd) }
+            for namespace in namespaces { namespace.release() }
+        }
+    }
+
+    /// Before clone3: a detached, idmapped tree for each mount rsrun builds, recorded in its step;
+    /// one mapping namespace for each distinct mapping. No idmapped mount: nothing is done.
+    static func prepare(_ plan: inout ContainerPlan) throws -> Prepared {
+        var prepared = Prepared()
+        guard plan.mounts.contains(where: { $0.idmap?.builder == .runtime }) else { return prepared }
+        var byMaps: [String: Int32] = [:]
         do {
             for i in plan.mounts.indices {
                 guard let idmap = plan.mounts[i].idmap, idmap.builder == .runtime else { continue }
-                let userns = try namespaces[idmap.mapsKey] ?? MappingNamespace.make(idmap)
-                namespaces[idmap.mapsKey] = userns
-                let tree = try detachedTree(plan.mounts[i], userns: userns)
-                trees.append(tree)
+                if byMaps[idmap.mapsKey] == nil {
+                    let namespace = try MappingNamespace.make(idmap)
+                    prepared.namespaces.append(namespace)
+                    byMaps[idmap.mapsKey] = namespace.fd
+                }
+                let tree = try detachedTree(plan.mounts[i], userns: byMaps[idmap.mapsKey]!)
+                prepared.trees.append(tree)
                 plan.mounts[i].detachedTree = tree
             }
         } catch {
-            for fd in trees { close(fd) }
+            prepared.release()
             throw error
         }
-        return trees
+        return prepared
     }
 
     /// In the init: the step's idmapped tree (inherited, or made here) attached at `target`,
@@ -41,9 +54,9 @@ enum IDMappedMount {
     static func bind(_ step: MountStep, at target: String) throws {
         var tree = step.detachedTree
         if tree < 0, let idmap = step.idmap {
-            let userns = try MappingNamespace.make(idmap)
-            defer { close(userns) }
-            tree = try detachedTree(step, userns: userns)
+            let namespace = try MappingNamespace.make(idmap)
+            defer { namespace.release() }
+            tree = try detachedTree(step, userns: namespace.fd)
         }
         defer { close(tree) }
         try attach(tree, to: target, step: step)

@@ -6,10 +6,22 @@ import Rootless
 /// the mapping as a user namespace fd. A short-lived helper is cloned into a new user
 /// namespace, its maps are written, its namespace is opened, and it exits: the fd keeps the
 /// namespace alive for as long as it is needed.
-enum MappingNamespace {
-    /// The namespace's fd (O_CLOEXEC). Called by rsrun before clone3 (ids as rsrun sees them) or by
-    /// the container's init (ids as the container sees them): the writer's namespace is the parent.
-    static func make(_ mapping: MountIDMapping) throws -> Int32 {
+struct MappingNamespace {
+    /// The namespace (O_CLOEXEC).
+    let fd: Int32
+    /// The helper, told to exit, still to be reaped: its exit (a copy of our address space to
+    /// tear down) takes longer than everything else here, so the caller reaps it when done.
+    let helper: Int32
+
+    /// Closes the namespace and reaps the helper.
+    func release() {
+        close(fd)
+        MappingNamespace.reap(helper)
+    }
+
+    /// Called by rsrun before clone3 (ids as rsrun sees them) or by the container's init (ids as
+    /// the container sees them): the writer's namespace is the parent of the new one.
+    static func make(_ mapping: MountIDMapping) throws -> MappingNamespace {
         var pair: [Int32] = [-1, -1]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
             throw RuntimeError.system("socketpair")
@@ -28,12 +40,14 @@ enum MappingNamespace {
             close(pair[0])
             throw RuntimeError(step: "clone3", "user namespace for an idmapped mount", errno: code)
         }
-        // Closing our end lets the helper exit, whether we return or throw.
-        defer {
-            close(pair[0])
-            reap(pid)
-        }
-        guard let procPID = readPID(pair[0]) else {
+        // Closing our end lets the helper exit, whether we return or throw; on a throw it is
+        // reaped here, after that close (defers run last first).
+        var done = false
+        defer { if !done { reap(pid) } }
+        defer { close(pair[0]) }
+        // The helper's pid as /proc names it: ours when /proc shows our pid namespace (rsrun),
+        // else what the helper reports (an init in a pid namespace of its own, /proc the host's).
+        guard let procPID = procShowsOwnPIDs() ? pid : readPID(pair[0]) else {
             throw RuntimeError("the helper holding an idmapped mount's user namespace exited early")
         }
         let base = "/proc/\(procPID)"
@@ -45,7 +59,8 @@ enum MappingNamespace {
         }
         let fd = open("\(base)/ns/user", O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw RuntimeError.system("open", path: "\(base)/ns/user") }
-        return fd
+        done = true
+        return MappingNamespace(fd: fd, helper: pid)
     }
 
     /// The helper: tells its pid as /proc names it (the container's init may be in a pid namespace
@@ -58,6 +73,12 @@ enum MappingNamespace {
         var byte: UInt8 = 0
         while read(socket, &byte, 1) < 0 && cshim_errno() == EINTR {}
         _exit(0)
+    }
+
+    static func procShowsOwnPIDs() -> Bool {
+        var name = [CChar](repeating: 0, count: 32)
+        let n = readlink("/proc/self", &name, name.count - 1)
+        return n > 0 && String(decoding: name[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) == "\(getpid())"
     }
 
     static func readPID(_ socket: Int32) -> Int32? {
