@@ -189,6 +189,21 @@ extension IntegrationTests {
             expectNothingLeft(h, id: id)
         }
 
+        @Test("root: a file system that cannot be idmapped (procfs) is refused with the reason and EINVAL")
+        func unsupportedFileSystem() throws {
+            let h = try Harness(.root, "idmapproc")
+            defer { h.cleanup() }
+            var config = h.tmpConfig("true")
+            config.addMount(["destination": "/tmp/data", "type": "bind", "source": "/proc", "options": ["rbind", "idmap=uids=0-0-1;gids=0-0-1"]])
+            let id = h.newID("idmapproc")
+            let result = h.rsrun(["create", "-b", try h.bundle(config), id])
+            expectOneLineError(result)
+            #expect(result.stderr.contains("mounts[7]: idmapped mount of /proc: the file system or mode does not support idmapped mounts "
+                + "(its file system type cannot be idmapped on this kernel"), "\(result)")
+            #expect(result.stderr.contains("Invalid argument"), "\(result)")
+            expectNothingLeft(h, id: id)
+        }
+
         @Test("root: idmap with no ranges and no user namespace is an error, as the spec requires")
         func bareWithoutUserNamespace() throws {
             let h = try Harness(.root, "idmapbare")

@@ -68,7 +68,8 @@ struct MappingNamespace {
     static func hold(_ socket: Int32) -> Never {
         var name = [CChar](repeating: 0, count: 32)
         let n = readlink("/proc/self", &name, name.count - 1)
-        if n > 0 { _ = name.withUnsafeBytes { write(socket, $0.baseAddress, n) } }
+        // MSG_NOSIGNAL: rsrun may have closed its end already (it needed no report).
+        if n > 0 { _ = name.withUnsafeBytes { send(socket, $0.baseAddress, n, Int32(MSG_NOSIGNAL)) } }
         _ = shutdown(socket, Int32(SHUT_WR))
         var byte: UInt8 = 0
         while read(socket, &byte, 1) < 0 && cshim_errno() == EINTR {}
