@@ -175,7 +175,7 @@ struct MountIDMappingTests {
     ])
     func bindOnly(_ options: [String], _ extra: String, _ field: String) throws {
         let (bundle, spec) = try Self.bound(options, extra: extra, type: "tmpfs")
-        #expect(Self.error(spec, bundle) == "\(field): idmapped mounts apply only to bind mounts (add bind or rbind to options)")
+        #expect(Self.error(spec, bundle) == "\(field): idmapped mounts apply only to bind mounts (bind or rbind in options), as in runc")
     }
 
     @Test("unprivileged: the init builds it, with the host ids translated into the container's")

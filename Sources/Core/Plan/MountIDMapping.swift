@@ -48,7 +48,7 @@ extension MountIDMapping {
         }
         guard isBind else {
             throw RuntimeError(path: request != nil ? optionsPath : path + ".uidMappings",
-                               "idmapped mounts apply only to bind mounts (add bind or rbind to options)")
+                               "idmapped mounts apply only to bind mounts (bind or rbind in options), as in runc")
         }
         if fromFields, let request, request.uids != nil || request.gids != nil {
             throw RuntimeError(path: optionsPath, "\(request.option) gives ranges that uidMappings and gidMappings give too: keep one of them")

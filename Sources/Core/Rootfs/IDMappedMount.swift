@@ -54,6 +54,10 @@ enum IDMappedMount {
     static func bind(_ step: MountStep, at target: String) throws {
         var tree = step.detachedTree
         if tree < 0, let idmap = step.idmap {
+            // Ranges in host ids mean something else once written from inside the container.
+            guard idmap.builder == .containerInit else {
+                throw RuntimeError(path: step.specPath, "internal error: the idmapped mount of \(step.source) was not prepared before clone3")
+            }
             let namespace = try MappingNamespace.make(idmap)
             defer { namespace.release() }
             tree = try detachedTree(step, userns: namespace.fd)
