@@ -61,7 +61,7 @@ int cshim_errno(void) { return errno; }
 void cshim_set_errno(int value) { errno = value; }
 ssize_t cshim_getxattr(const char *path, const char *name, void *value, size_t size) { return getxattr(path, name, value, size); }
 
-// Safe mount targets (openat2 RESOLVE_IN_ROOT, the new mount API).
+// Safe mount targets and idmapped mounts (openat2 RESOLVE_IN_ROOT, the new mount API).
 #include <sys/stat.h>
 #ifndef SYS_openat2
 #define SYS_openat2 437

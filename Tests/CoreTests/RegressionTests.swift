@@ -46,12 +46,15 @@ import Testing
     }
 }
 
-@Suite struct IdmappedMountsRefused {
-    @Test func mountMappingsAreRefusedNotIgnored() throws {
+@Suite struct IdmappedMountsNotIgnored {
+    /// Mappings without an idmap option once went unnoticed; then they were refused; now they
+    /// are applied (as runc: a non-recursive idmapping).
+    @Test func mountMappingsAreAppliedNotIgnored() throws {
         let bundle = try TestBundle()
         var spec = bundle.spec()
         spec.mounts = [#"{"destination": "/data", "type": "bind", "source": "/tmp", "options": ["rbind"], "uidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}], "gidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}]}"#]
-        let error = #expect(throws: RuntimeError.self) { try bundle.compile(spec, as: Identities.root) }
-        #expect(error?.description == "mounts[0].uidMappings: idmapped mounts are not supported yet")
+        let step = try #require(try bundle.compile(spec, as: Identities.root).mounts.first)
+        #expect(step.idmap?.uids == [IDMapping(containerID: 0, hostID: 1000, size: 1)])
+        #expect(step.idmap?.recursive == false)
     }
 }

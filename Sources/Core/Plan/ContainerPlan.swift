@@ -111,6 +111,11 @@ public struct MountStep: Sendable, Equatable {
     public var specPath: String
     /// Rootless without its own network namespace cannot mount sysfs: bind the host's /sys.
     public var fallbackToHostBind: Bool
+    /// An idmapped bind: the mapping its source is shown through.
+    public var idmap: MountIDMapping? = nil
+    /// The detached, idmapped copy of the source rsrun made before clone3 for the init to
+    /// attach (`IDMappedMount.prepare`); -1 until then, or when the init makes it itself.
+    public var detachedTree: Int32 = -1
 }
 
 public struct DevicePlan: Sendable, Equatable {

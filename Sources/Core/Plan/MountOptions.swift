@@ -67,7 +67,7 @@ public enum MountOptions {
 
     /// Options that runtimes accept but that are not mount(2) arguments: dropped.
     static let ignored: Set<String> = ["defaults", "copy-symlink"]
-    /// Idmapped-mount options: refused by the plan until idmapped mounts are built.
+    /// Idmapped-mount options: not mount(2) data; MountIDMapping reads them from the option list.
     static let idmapped: Set<String> = ["idmap", "ridmap"]
     /// Every option name rsrun acts on, for `rsrun features`.
     public static let names: [String] = (Array(table.keys) + Array(ignored) + Array(idmapped) + ["tmpcopyup"]).sorted()

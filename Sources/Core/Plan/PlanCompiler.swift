@@ -69,7 +69,10 @@ public struct PlanCompiler {
         }
         let sysctl = try SysctlPolicy.check(linux.sysctl, namespaces: created.union(joinedKinds),
                                             hostname: spec.hostname, domainname: spec.domainname)
-        var mounts = try spec.mounts.enumerated().map { try compileMount($1, index: $0, visible: visible, newNet: created.contains(.network)) }
+        let containerMaps = userns.map { IDMaps(uids: $0.uids, gids: $0.gids) }
+        var mounts = try spec.mounts.enumerated().map {
+            try compileMount($1, index: $0, visible: visible, container: containerMaps, newNet: created.contains(.network))
+        }
         if (userns != nil || joinedUser != nil) && !created.contains(.network) {
             // A network namespace the container's user namespace does not own (the host's, or
             // one joined) refuses it sysfs, root or not: the host's /sys is bound instead.
@@ -196,20 +199,13 @@ public struct PlanCompiler {
         return (plan, notes)
     }
 
-    func compileMount(_ mount: Spec.Mount, index: Int, visible: IDMaps?, newNet: Bool) throws -> MountStep {
+    /// `container`: the maps of the user namespace the container gets, nil without one.
+    func compileMount(_ mount: Spec.Mount, index: Int, visible: IDMaps?, container: IDMaps? = nil, newNet: Bool) throws -> MountStep {
         let path = "mounts[\(index)]"
         guard mount.destination.hasPrefix("/") else {
             throw RuntimeError(path: path + ".destination", "must be an absolute path, got \"\(mount.destination)\"")
         }
         var parsed = MountOptions.parse(mount.options)
-        // Mounting without the mapping would show the files with the wrong owners: refuse.
-        if let idmap = parsed.idmap {
-            throw RuntimeError(path: path + ".options", "\(idmap): idmapped mounts are not supported yet")
-        }
-        if !mount.uidMappings.isEmpty || !mount.gidMappings.isEmpty {
-            throw RuntimeError(path: path + (mount.uidMappings.isEmpty ? ".gidMappings" : ".uidMappings"),
-                               "idmapped mounts are not supported yet")
-        }
         let isBind = mount.type == "bind" || parsed.flags & UInt(MS_BIND) != 0
         let kind: MountStep.Kind
         switch mount.type {
@@ -221,6 +217,7 @@ public struct PlanCompiler {
         case nil: throw RuntimeError(path: path + ".type", "is required unless options has bind or rbind")
         default: kind = .other
         }
+        let idmap = try MountIDMapping.compile(mount, path: path, isBind: kind == .bind, container: container, identity: identity)
         var source = mount.source ?? mount.type ?? "none"
         if kind == .bind {
             guard let given = mount.source, !given.isEmpty else { throw RuntimeError(path: path + ".source", "is required for a bind mount") }
@@ -240,7 +237,7 @@ public struct PlanCompiler {
             kind: kind, source: source, destination: mount.destination, fsType: mount.type ?? "",
             flags: parsed.flags, propagation: parsed.propagation, data: parsed.data.joined(separator: ","),
             recursiveAttributes: parsed.recursiveAttributes, copyUp: parsed.copyUp && mount.type == "tmpfs",
-            specPath: path, fallbackToHostBind: kind == .sysfs && !newNet && identity.kind != .root)
+            specPath: path, fallbackToHostBind: kind == .sysfs && !newNet && identity.kind != .root, idmap: idmap)
     }
 
     static let defaultDevices: [(String, Int64, Int64)] = [

@@ -32,7 +32,8 @@ struct ContainerInit {
         // In a joined pid namespace another container's processes see us from the start, while
         // we are still the rsrun binary (CVE-2019-5736): hide it now, as `exec` does.
         if plan.nonDumpableInit && plan.namespaceJoins.joinsPid { _ = cshim_prctl(CSHIM_PR_SET_DUMPABLE, 0, 0, 0, 0) }
-        launcher.resetInherited(keep: [channel, fifo, startResult, trampoline] + plan.namespaceJoins.fds)
+        // The joined namespaces' fds, and the idmapped mounts rsrun prepared, stay open until used.
+        launcher.resetInherited(keep: [channel, fifo, startResult, trampoline] + plan.namespaceJoins.fds + plan.mounts.map(\.detachedTree))
         // Die with `create` while setting up; cleared before we report ready.
         _ = cshim_prctl(CSHIM_PR_SET_PDEATHSIG, UInt(SIGKILL), 0, 0, 0)
         guard SyncChannel.receive(channel) == .go else { _exit(1) }

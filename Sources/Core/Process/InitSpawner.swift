@@ -25,6 +25,11 @@ public struct InitSpawner {
                              onSeccompListener: (Int32, Int32) throws -> Void = { _, _ in },
                              onRuntimeHooks: (Int32) throws -> Void = { _ in },
                              onConsole: (Int32) throws -> Void = { close($0) }) throws -> Spawned {
+        // Idmapped mounts are made while we still hold our privileges over the host's file
+        // systems; the init inherits them over clone3.
+        var plan = plan
+        let idmapped = try IDMappedMount.prepare(&plan)
+        defer { idmapped.release() }
         let flags = pooledFrom == nil ? plan.cloneFlags : plan.cloneFlags & ~CSHIM_CLONE_NEWUSER
         let trampoline = plan.process.throughTrampoline ? ExecTrampoline.load() : -1
         defer { if trampoline >= 0 { close(trampoline) } }

@@ -35,6 +35,9 @@ enum MountExecutor {
         /// A bind takes most flags only through a remount.
         var bound = false
         switch step.kind {
+        case .bind where step.idmap != nil:
+            try IDMappedMount.bind(step, onto: target)
+            bound = true
         case .bind:
             try bind(step.source, at, flags: step.flags, step: step)
             bound = true

@@ -17,8 +17,6 @@ public enum Unapplied {
     private static let table: [Row] = [
         Row("process.user.username") { isSet($0.process?.user.username) },
         Row("process.commandLine") { isSet($0.process?.commandLine) },
-        Row(each: "mounts", "uidMappings") { spec in spec.mounts.map { !$0.uidMappings.isEmpty } },
-        Row(each: "mounts", "gidMappings") { spec in spec.mounts.map { !$0.gidMappings.isEmpty } },
         Row("linux.intelRdt") { $0.linux?.intelRdt != nil },
         Row("linux.memoryPolicy") { $0.linux?.memoryPolicy != nil },
         Row("linux.netDevices") { !($0.linux?.netDevices.isEmpty ?? true) },
