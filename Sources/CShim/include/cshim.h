@@ -34,7 +34,6 @@ struct cshim_mount_attr {
 int cshim_mount_setattr(int dfd, const char *path, unsigned int flags, struct cshim_mount_attr *attr);
 // getxattr(2): Glibc does not export <sys/xattr.h> to Swift.
 ssize_t cshim_getxattr(const char *path, const char *name, void *value, size_t size);
-#define CSHIM_MOUNT_ATTR_RDONLY 0x00000001ULL
 #define CSHIM_AT_RECURSIVE 0x8000
 
 // clone3 without CLONE_VM: returns 0 in the child, the pid in the parent, -1 with errno.
@@ -125,7 +124,6 @@ int cshim_mknodat(int dirfd, const char *path, mode_t mode, dev_t dev);
 #define CSHIM_RESOLVE_IN_ROOT 0x10ULL
 #define CSHIM_OPEN_TREE_CLONE 1U
 #define CSHIM_OPEN_TREE_CLOEXEC 02000000U
-#define CSHIM_MOUNT_ATTR_IDMAP 0x00100000ULL
 #define CSHIM_MOVE_MOUNT_F_EMPTY_PATH 0x04U
 #define CSHIM_MOVE_MOUNT_T_EMPTY_PATH 0x40U
 #define CSHIM_FSOPEN_CLOEXEC 0x01U

@@ -83,7 +83,7 @@ enum IDMappedMount {
         if step.flags & UInt(MS_REC) != 0 { flags |= UInt32(CSHIM_AT_RECURSIVE) }
         let tree = cshim_open_tree(AT_FDCWD, step.source, flags)
         if tree < 0 { throw refusal(step, idmap, call: "open_tree", errno: cshim_errno()) }
-        var attr = cshim_mount_attr(attr_set: CSHIM_MOUNT_ATTR_IDMAP, attr_clr: 0, propagation: 0, userns_fd: UInt64(userns))
+        var attr = cshim_mount_attr(attr_set: MountAttribute.idmap, attr_clr: 0, propagation: 0, userns_fd: UInt64(userns))
         let at = UInt32(CSHIM_AT_EMPTY_PATH) | (idmap.recursive ? UInt32(CSHIM_AT_RECURSIVE) : 0)
         if cshim_mount_setattr(tree, "", at, &attr) != 0 {
             let code = cshim_errno()

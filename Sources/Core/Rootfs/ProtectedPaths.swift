@@ -45,7 +45,7 @@ extension RootSwitch {
             let tree = cshim_open_tree(target, "", CSHIM_OPEN_TREE_CLONE | UInt32(O_CLOEXEC) | UInt32(CSHIM_AT_RECURSIVE | CSHIM_AT_EMPTY_PATH))
             if tree < 0 { throw RuntimeError(path: field, "make \(path) read-only", errno: cshim_errno()) }
             defer { close(tree) }
-            var attr = cshim_mount_attr(attr_set: CSHIM_MOUNT_ATTR_RDONLY, attr_clr: 0, propagation: 0, userns_fd: 0)
+            var attr = cshim_mount_attr(attr_set: MountAttribute.readonly, attr_clr: 0, propagation: 0, userns_fd: 0)
             if cshim_mount_setattr(tree, "", UInt32(CSHIM_AT_EMPTY_PATH), &attr) != 0 || !ContainerRoot.attach(tree, onto: target) {
                 throw RuntimeError(path: field, "make \(path) read-only", errno: cshim_errno())
             }
@@ -84,6 +84,6 @@ extension RootSwitch {
             || cshim_fsconfig(fs, CSHIM_FSCONFIG_CMD_CREATE, nil, nil, 0) != 0 {
             return -1
         }
-        return cshim_fsmount(fs, CSHIM_FSMOUNT_CLOEXEC, UInt32(CSHIM_MOUNT_ATTR_RDONLY))
+        return cshim_fsmount(fs, CSHIM_FSMOUNT_CLOEXEC, UInt32(MountAttribute.readonly))
     }
 }
