@@ -229,6 +229,31 @@ extension IntegrationTests {
             #expect(lines[1] == ["monotonic", "172800", "5"] && lines[2] == ["boottime", "86400", "0"], "\(result)")
         }
 
+        @Test("exec enters the container's time namespace, before start as after it", arguments: Mode.allCases)
+        func execTimeNamespace(_ mode: Mode) throws {
+            let h = try Harness(mode, "timexec")
+            defer { h.cleanup() }
+            guard fileExists("/proc/self/ns/time") else { return try h.skip("this kernel has no time namespaces") }
+            var config = h.config(["sleep", "100"])
+            config.addNamespace("time")
+            config.set("linux.timeOffsets", ["boottime": ["secs": 86400]])
+            let id = h.newID("timexec")
+            let create = h.rsrun(["create", "-b", try h.bundle(config), id])
+            try #require(create.ok, "\(create)")
+            func uptimeInside() throws -> Double {
+                let exec = h.rsrun("exec", id, "cat", "/proc/uptime")
+                try #require(exec.ok, "\(exec)")
+                return Double(exec.stdout.split(separator: " ").first ?? "") ?? 0
+            }
+            let hostUptime = Double((readText("/proc/uptime") ?? "").split(separator: " ").first ?? "") ?? 0
+            // Created: the init itself is not in the namespace yet (its execve moves it in).
+            let before = try uptimeInside()
+            #expect(before >= hostUptime + 86400 && before < hostUptime + 86400 + 60, "created: uptime \(before) inside, \(hostUptime) on the host")
+            #expect(h.rsrun("start", id).ok)
+            let after = try uptimeInside()
+            #expect(after >= hostUptime + 86400 && after < hostUptime + 86400 + 60, "running: uptime \(after) inside, \(hostUptime) on the host")
+        }
+
         @Test("a joined time namespace keeps the offsets its creator wrote", arguments: Mode.allCases)
         func joinsTimeNamespace(_ mode: Mode) throws {
             let h = try Harness(mode, "timensjoin")

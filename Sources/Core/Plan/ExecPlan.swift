@@ -107,8 +107,21 @@ enum ContainerNamespaces {
     static let kinds: [(name: String, flag: UInt64)] = [
         ("user", CSHIM_CLONE_NEWUSER), ("mnt", CSHIM_CLONE_NEWNS), ("pid", CSHIM_CLONE_NEWPID),
         ("net", CSHIM_CLONE_NEWNET), ("ipc", CSHIM_CLONE_NEWIPC), ("uts", CSHIM_CLONE_NEWUTS),
-        ("cgroup", CSHIM_CLONE_NEWCGROUP), ("time", CSHIM_CLONE_NEWTIME),
+        ("cgroup", CSHIM_CLONE_NEWCGROUP),
     ]
+
+    /// The container's time namespace, when it is not ours: an fd to setns(2) into, else -1.
+    /// It is the init's time namespace *for children*: a created init enters its own time
+    /// namespace only with its execve (offsets can be written only until a process is in it),
+    /// so its pidfd would still give the host's; after execve the two are the same.
+    static func timeNamespace(pid: Int32) -> Int32 {
+        let path = "/proc/\(pid)/ns/time_for_children"
+        var mine = stat()
+        var theirs = stat()
+        guard stat("/proc/self/ns/time", &mine) == 0, stat(path, &theirs) == 0,
+              mine.st_ino != theirs.st_ino || mine.st_dev != theirs.st_dev else { return -1 }
+        return open(path, O_RDONLY | O_CLOEXEC)
+    }
 
     static func differing(pid: Int32) throws -> UInt64 {
         var flags: UInt64 = 0

@@ -18,10 +18,12 @@ enum ExecSpawner {
         // is then not the container's); best effort, the namespace root is right otherwise.
         let rootFD = open("/proc/\(initPid)/root", Int32(CSHIM_O_PATH) | O_CLOEXEC)
         defer { if rootFD >= 0 { close(rootFD) } }
+        let timeFD = ContainerNamespaces.timeNamespace(pid: initPid)
+        defer { if timeFD >= 0 { close(timeFD) } }
         let trampoline = plan.process.throughTrampoline ? ExecTrampoline.load() : -1
         defer { if trampoline >= 0 { close(trampoline) } }
         let (pid, pidfd, channel) = try SyncChannel.clone(flags: 0, cgroup: cgroup, what: "start the exec'd process") { end in
-            ExecChild(plan: plan, initPidfd: initPidfd, rootFD: rootFD, channel: end, trampoline: trampoline).run()
+            ExecChild(plan: plan, initPidfd: initPidfd, rootFD: rootFD, timeFD: timeFD, channel: end, trampoline: trampoline).run()
         }
         defer { close(channel) }
         let first = InitSpawner.Spawned(pid: pid, pidfd: pidfd, pooledFrom: nil)
@@ -71,6 +73,8 @@ struct ExecChild {
     let plan: ExecPlan
     let initPidfd: Int32
     let rootFD: Int32
+    /// The container's time namespace, when not ours (ContainerNamespaces.timeNamespace), or -1.
+    let timeFD: Int32
     let channel: Int32
     /// The sealed ExecTrampoline, or -1.
     let trampoline: Int32
@@ -104,6 +108,13 @@ struct ExecChild {
             throw RuntimeError(step: "join the container's namespaces", "setns", errno: cshim_errno())
         }
         close(initPidfd)
+        // After the user namespace, whose root may enter its time namespace.
+        if timeFD >= 0 {
+            if cshim_setns(timeFD, Int32(CSHIM_CLONE_NEWTIME)) != 0 {
+                throw RuntimeError(step: "join the container's time namespace", "setns", errno: cshim_errno())
+            }
+            close(timeFD)
+        }
         if rootFD >= 0 {
             if fchdir(rootFD) != 0 || chroot(".") != 0 {
                 throw RuntimeError(step: "enter the container's root", "chroot", errno: cshim_errno())
