@@ -59,6 +59,28 @@ extension IntegrationTests {
             expectNothingLeft(h, id: id)
         }
 
+        @Test("root: bare idmap in a container that joins another's user namespace takes that namespace's maps")
+        func bareWithJoinedUserNamespace() throws {
+            let h = try Harness(.root, "idmapjoin")
+            defer { h.cleanup() }
+            let rootOwned = try h.ownedDirectory("rootdata", uid: 0, gid: 0)
+            var first = h.config(["sleep", "100"])
+            first.addUserNamespace(uid: 100_000, gid: 100_000)
+            first.set("linux.uidMappings", ranges(0, 100_000, 65536))
+            first.set("linux.gidMappings", ranges(0, 100_000, 65536))
+            let other = try h.runDetached(first, "idmapjoin")
+            var config = h.tmpConfig("stat -c %u:%g /tmp/bare/f; touch /tmp/bare/new && stat -c %u:%g /tmp/bare/new")
+            config.join("user", at: "/proc/\(h.statePid(other))/ns/user")
+            config.remove("linux.uidMappings")
+            config.remove("linux.gidMappings")
+            config.addMount(["destination": "/tmp/bare", "type": "bind", "source": rootOwned, "options": ["bind", "idmap"]])
+            let id = h.newID("idmapjoin")
+            let result = h.rsrun(["run", "-b", try h.bundle(config), id])
+            #expect(result.ok && fieldsPerLine(result.stdout) == ["0:0", "0:0"], "\(result)")
+            #expect(owner(rootOwned + "/new") == "0:0")
+            expectNothingLeft(h, id: id)
+        }
+
         @Test("root, user namespace 0 -> 100000: {1000 -> 100000} shows a 1000-owned directory as root's; bare idmap a root-owned one, which a plain bind shows as nobody's")
         func withUserNamespace() throws {
             let h = try Harness(.root, "idmapns")

@@ -69,7 +69,9 @@ public struct PlanCompiler {
         }
         let sysctl = try SysctlPolicy.check(linux.sysctl, namespaces: created.union(joinedKinds),
                                             hostname: spec.hostname, domainname: spec.domainname)
-        let containerMaps = userns.map { IDMaps(uids: $0.uids, gids: $0.gids) }
+        // A bare `idmap` takes the container's maps: those of its new user namespace, or of the
+        // one it joins when they can be read (runc uses the joined namespace itself).
+        let containerMaps = userns.map { IDMaps(uids: $0.uids, gids: $0.gids) } ?? joinedMaps?.maps
         var mounts = try spec.mounts.enumerated().map {
             try compileMount($1, index: $0, visible: visible, container: containerMaps, newNet: created.contains(.network))
         }
