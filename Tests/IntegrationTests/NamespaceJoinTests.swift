@@ -164,6 +164,21 @@ extension IntegrationTests {
             expectNothingLeft(h, id: id)
         }
 
+        @Test("an ordinary user asking to join the user namespace it runs in is told why that cannot work", arguments: [Mode.user])
+        func ownUserNamespaceUnprivileged(_ mode: Mode) throws {
+            let h = try Harness(mode, "nsjoinown")
+            defer { h.cleanup() }
+            var config = h.config(["true"])
+            config.join("user", at: "/proc/self/ns/user")
+            config.remove("linux.uidMappings")
+            config.remove("linux.gidMappings")
+            let id = h.newID("nsjoinown")
+            let result = h.rsrun(["create", "-b", try h.bundle(config), id])
+            expectOneLineError(result)
+            #expect(result.stderr.contains("is the user namespace rsrun runs in, where an unprivileged user cannot make the container's other namespaces"), "\(result)")
+            expectNothingLeft(h, id: id)
+        }
+
         /// Joining needs capabilities over the namespace's owner. The unprivileged user makes a
         /// user namespace of its own and joins through the intermediate, which has none over the
         /// host's; the userns modes make none, and their init fails the join itself; root joins

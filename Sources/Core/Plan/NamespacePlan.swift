@@ -100,13 +100,19 @@ public struct NamespaceJoins: Sendable {
 
     /// Opens each path and checks its type. A user namespace that is already ours is not
     /// joined: setns(2) refuses to enter one's own, and there is nothing to enter.
-    static func open(_ joined: [NamespaceLayout.Joined], createsUser: Bool) throws -> NamespaceJoins {
+    /// `unprivileged`: rsrun's own user namespace gives no right to make namespaces (an
+    /// ordinary user in the initial one), so joining it cannot work.
+    static func open(_ joined: [NamespaceLayout.Joined], createsUser: Bool, unprivileged: Bool = false) throws -> NamespaceJoins {
         var joins = NamespaceJoins()
         do {
             for ns in joined {
                 let entry = try openOne(ns)
                 if ns.kind == .user && isOwnUserNamespace(entry.fd) {
                     Glibc.close(entry.fd)
+                    if unprivileged {
+                        throw RuntimeError(path: ns.field, "\(ns.path) is the user namespace rsrun runs in, where an unprivileged user cannot make "
+                            + "the container's other namespaces; leave the path out to give the container a user namespace of its own")
+                    }
                     continue
                 }
                 joins.entries.append(entry)

@@ -30,7 +30,8 @@ public struct PlanCompiler {
         let linux = spec.linux ?? Spec.Linux()
         let layout = try NamespaceLayout.split(linux, needsOwnUserNamespace: identity.needsOwnUserNamespace)
         // Opened before anything is made: a missing path or a wrong type leaves nothing behind.
-        let joins = try NamespaceJoins.open(layout.joined, createsUser: layout.created.contains(.user))
+        let joins = try NamespaceJoins.open(layout.joined, createsUser: layout.created.contains(.user),
+                                             unprivileged: identity.needsOwnUserNamespace)
         do {
             return try compile(spec, layout: layout, joins: joins)
         } catch {
