@@ -25,6 +25,16 @@ extension Config {
     }
 }
 
+/// The first field of /proc/uptime's text, in seconds (0 when unreadable).
+func uptimeSeconds(_ text: String?) -> Double {
+    Double((text ?? "").split(separator: " ").first ?? "") ?? 0
+}
+
+/// An uptime read inside a time namespace with a boottime offset of one day.
+func expectShiftedADay(_ inside: Double, from host: Double, _ when: String = "", sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(inside >= host + 86400 && inside < host + 86400 + 60, "\(when) uptime \(inside) inside, \(host) on the host", sourceLocation: sourceLocation)
+}
+
 extension Harness {
     func statePid(_ id: String) -> Int {
         (state(id).json?["pid"] as? NSNumber)?.intValue ?? 0
@@ -234,13 +244,13 @@ extension IntegrationTests {
             var config = h.config(["sh", "-c", "cat /proc/uptime; cat /proc/self/timens_offsets"])
             config.addNamespace("time")
             config.set("linux.timeOffsets", ["boottime": ["secs": 86400], "monotonic": ["secs": 172_800, "nanosecs": 5]])
-            let hostUptime = Double((readText("/proc/uptime") ?? "").split(separator: " ").first ?? "") ?? 0
+            let hostUptime = uptimeSeconds(readText("/proc/uptime"))
             let result = h.rsrun(["run", "-b", try h.bundle(config), h.newID("timens")])
             #expect(result.ok, "\(result)")
             let lines = result.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
             try #require(lines.count == 3, "\(result)")
             let uptime = Double(lines[0].first ?? "") ?? 0
-            #expect(uptime >= hostUptime + 86400 && uptime < hostUptime + 86400 + 60, "uptime \(uptime) inside, \(hostUptime) on the host")
+            expectShiftedADay(uptime, from: hostUptime)
             #expect(lines[1] == ["monotonic", "172800", "5"] && lines[2] == ["boottime", "86400", "0"], "\(result)")
         }
 
@@ -258,15 +268,15 @@ extension IntegrationTests {
             func uptimeInside() throws -> Double {
                 let exec = h.rsrun("exec", id, "cat", "/proc/uptime")
                 try #require(exec.ok, "\(exec)")
-                return Double(exec.stdout.split(separator: " ").first ?? "") ?? 0
+                return uptimeSeconds(exec.stdout)
             }
-            let hostUptime = Double((readText("/proc/uptime") ?? "").split(separator: " ").first ?? "") ?? 0
+            let hostUptime = uptimeSeconds(readText("/proc/uptime"))
             // Created: the init itself is not in the namespace yet (its execve moves it in).
             let before = try uptimeInside()
-            #expect(before >= hostUptime + 86400 && before < hostUptime + 86400 + 60, "created: uptime \(before) inside, \(hostUptime) on the host")
+            expectShiftedADay(before, from: hostUptime, "created")
             #expect(h.rsrun("start", id).ok)
             let after = try uptimeInside()
-            #expect(after >= hostUptime + 86400 && after < hostUptime + 86400 + 60, "running: uptime \(after) inside, \(hostUptime) on the host")
+            expectShiftedADay(after, from: hostUptime, "running")
         }
 
         @Test("a joined time namespace keeps the offsets its creator wrote", arguments: Mode.allCases)
@@ -282,12 +292,12 @@ extension IntegrationTests {
             var config = h.config(["sh", "-c", "cat /proc/uptime; readlink /proc/self/ns/time"])
             config.join("user", at: "/proc/\(pidA)/ns/user")
             config.join("time", at: "/proc/\(pidA)/ns/time")
-            let hostUptime = Double((readText("/proc/uptime") ?? "").split(separator: " ").first ?? "") ?? 0
+            let hostUptime = uptimeSeconds(readText("/proc/uptime"))
             let result = h.rsrun(["run", "-b", try h.bundle(config), h.newID("timensjoin-b")])
             #expect(result.ok, "\(result)")
             let lines = result.stdout.split(separator: "\n").map(String.init)
             let uptime = Double(lines.first?.split(separator: " ").first ?? "") ?? 0
-            #expect(uptime >= hostUptime + 86400 && uptime < hostUptime + 86400 + 60, "uptime \(uptime) inside, \(hostUptime) on the host")
+            expectShiftedADay(uptime, from: hostUptime)
             #expect(lines.last == Harness.namespaceLink(pidA, "time"), "\(result)")
         }
 
