@@ -105,7 +105,7 @@ extension IDMapping {
     var hostSpan: String { IDMapping.span(hostID, size) }
 
     /// "200000-265535" (inclusive, as /etc/subuid users think of ranges).
-    static func span(_ first: UInt32, _ size: UInt32) -> String {
+    public static func span(_ first: UInt32, _ size: UInt32) -> String {
         size == 1 ? "\(first)" : "\(first)-\(UInt64(first) + UInt64(size) - 1)"
     }
 }

@@ -98,7 +98,7 @@ extension MountIDMapping {
                 throw RuntimeError(path: path, "\(range.text): a relative (@) range needs \(relativeTo) to be relative to")
             }
             guard let host = container.hostSpanStart(range.hostID, count: range.size) else {
-                throw RuntimeError(path: path, "\(range.text): container ids \(span(range.hostID, range.size)) are not within one range of \(relativeTo)")
+                throw RuntimeError(path: path, "\(range.text): container ids \(IDMapping.span(range.hostID, range.size)) are not within one range of \(relativeTo)")
             }
             out.append(IDMapping(containerID: range.fileID, hostID: host, size: range.size))
         }
@@ -111,7 +111,7 @@ extension MountIDMapping {
         guard let own = identity.ownMappings else { return }
         for (field, ranges, have) in [(mapping.uidField, mapping.uids, own.uids), (mapping.gidField, mapping.gids, own.gids)] {
             for range in ranges where !have.insideIdentity.coversHostIDs(range.hostID, count: range.size) {
-                throw RuntimeError(path: field, "host ids \(span(range.hostID, range.size)) do not exist in the user namespace rsrun runs in")
+                throw RuntimeError(path: field, "host ids \(IDMapping.span(range.hostID, range.size)) do not exist in the user namespace rsrun runs in")
             }
         }
     }
@@ -121,15 +121,11 @@ extension MountIDMapping {
     static func inContainer(_ ranges: [IDMapping], _ container: [IDMapping], field: String, mapField: String) throws -> [IDMapping] {
         try ranges.map { range in
             guard let inside = container.containerSpanStart(forHost: range.hostID, count: range.size) else {
-                throw RuntimeError(path: field, "host ids \(span(range.hostID, range.size)) are not mapped in the container's user namespace "
+                throw RuntimeError(path: field, "host ids \(IDMapping.span(range.hostID, range.size)) are not mapped in the container's user namespace "
                     + "(\(mapField)): a rootless idmapped mount can use only ids the container has")
             }
             return IDMapping(containerID: range.containerID, hostID: inside, size: range.size)
         }
-    }
-
-    static func span(_ first: UInt32, _ size: UInt32) -> String {
-        size == 1 ? "\(first)" : "\(first)-\(UInt64(first) + UInt64(size) - 1)"
     }
 }
 

@@ -55,8 +55,8 @@ public struct PlanCompiler {
         // (nil when they cannot be known), or those of the namespace rsrun runs in (nil: all).
         let joinedUser = joins.entries.first { $0.kind == .user }
         let joinedMaps = joinedUser.flatMap(JoinedUserNamespace.inspect)
-        let visible = userns.map { IDMaps(uids: $0.uids, gids: $0.gids) }
-            ?? (joinedUser != nil ? joinedMaps?.maps : identity.ownMappings)
+        let newMaps = userns.map { IDMaps(uids: $0.uids, gids: $0.gids) }
+        let visible = newMaps ?? (joinedUser != nil ? joinedMaps?.maps : identity.ownMappings)
         let groups = userns.map { GroupPolicy(denied: $0.setgroupsDenied, advice: $0.setgroupsAdvice) }
             ?? joinedUser.map { GroupPolicy(denied: joinedMaps?.setgroupsDenied ?? false, advice: "the user namespace joined at \($0.field) denies it") }
             ?? GroupPolicy(denied: !identity.canSetGroups, advice: Identity.inheritedSetgroupsAdvice)
@@ -72,7 +72,7 @@ public struct PlanCompiler {
                                             hostname: spec.hostname, domainname: spec.domainname)
         // A bare `idmap` takes the container's maps: those of its new user namespace, or of the
         // one it joins when they can be read (runc uses the joined namespace itself).
-        let containerMaps = userns.map { IDMaps(uids: $0.uids, gids: $0.gids) } ?? joinedMaps?.maps
+        let containerMaps = newMaps ?? joinedMaps?.maps
         var mounts = try spec.mounts.enumerated().map {
             try compileMount($1, index: $0, visible: visible, container: containerMaps, newNet: created.contains(.network))
         }

@@ -64,13 +64,7 @@ enum IDMappedMount {
             tree = try detachedTree(step, userns: namespace.fd)
         }
         defer { close(tree) }
-        try attach(tree, onto: target, step: step)
-    }
-
-    /// Puts the detached tree in place, onto the target's fd: the one step that touches the
-    /// container's rootfs.
-    static func attach(_ tree: Int32, onto target: Int32, step: MountStep) throws {
-        if cshim_move_mount(tree, "", target, "", CSHIM_MOVE_MOUNT_F_EMPTY_PATH | CSHIM_MOVE_MOUNT_T_EMPTY_PATH) != 0 {
+        if !ContainerRoot.attach(tree, onto: target) {
             throw MountExecutor.failure(step, "attach the idmapped mount of \(step.source)")
         }
     }

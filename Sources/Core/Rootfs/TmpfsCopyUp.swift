@@ -68,9 +68,9 @@ enum TmpfsCopyUp {
             case S_IFREG:
                 try copyFile(name, shown, from: source, to: destination, mode: st.st_mode)
             case S_IFLNK:
-                var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-                let n = readlinkat(source, name, &buf, buf.count - 1)
-                if n < 0 || symlinkat(buf, destination, name) != 0 { throw CopyFailure(what: "copy link", name: shown, errno: cshim_errno()) }
+                guard let target = ContainerRoot.readLink(name, in: source), symlinkat(target, destination, name) == 0 else {
+                    throw CopyFailure(what: "copy link", name: shown, errno: cshim_errno())
+                }
             case S_IFIFO, S_IFCHR, S_IFBLK, S_IFSOCK:
                 // Device nodes need CAP_MKNOD; an image's stray node is not worth failing for.
                 if mknodat(destination, name, st.st_mode, st.st_rdev) != 0 { continue }
