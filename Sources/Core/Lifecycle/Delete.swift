@@ -8,6 +8,9 @@ extension Runtime {
     /// warnings: a failed poststop hook is reported, and the delete still completes.
     public func delete(_ id: String, force: Bool) throws -> [String] {
         try ContainerID.validate(id)
+        // runc's rule, which engines rely on: podman cleans up after a failed create, and
+        // containerd after a failed start, with `delete --force` of an id that may be gone.
+        if force && !FileIO.isDirectory(store.directory(id)) { return [] }
         let lock = try store.lock(id)
         defer { withExtendedLifetime(lock) {} }
         let record = try store.record(id)
