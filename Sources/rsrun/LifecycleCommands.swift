@@ -73,7 +73,10 @@ extension CLI {
     func report(_ created: CreatedContainer) {
         if !created.unapplied.isEmpty { logger.warning("not applied yet: " + created.unapplied.joined(separator: ", ")) }
         for note in created.notes { logger.warning(note) }
-        for warning in created.warnings { warn(warning) }
+        // Not on stderr: after a successful create, stderr is the container's own (conmon and
+        // containerd hand create the container's stdio), so a line there would land in the
+        // container's log and in `podman run -it` output. runc and crun keep quiet the same way.
+        for warning in created.warnings { logger.warning(warning) }
         if let maps = created.idMapping {
             let how = created.spawned.pooledFrom.map { "in a user namespace the pool made ahead (holder \($0))" } ?? "written"
             logger.debugMessage("id maps \(how) by \(maps.methodName): uid \(maps.uids.map(\.text).joined(separator: " ")), gid \(maps.gids.map(\.text).joined(separator: " "))")

@@ -159,7 +159,7 @@ extension IntegrationTests {
             expectNothingLeft(h, id: id)
         }
 
-        @Test("rootless without delegation: no limits runs with one warning; limits fail; pause says why", arguments: [Mode.user, .userns])
+        @Test("rootless without delegation: no limits runs with one warning in the log, none on stderr; limits fail; pause says why", arguments: [Mode.user, .userns])
         func disabled(_ mode: Mode) throws {
             let h = try Harness(mode, "cgoff")
             defer { h.cleanup() }
@@ -169,11 +169,14 @@ extension IntegrationTests {
             expectOneLineError(pause)
             #expect(pause.stderr.contains("no cgroup"), "\(pause)")
 
+            // The warning goes to the log, never to stderr: that is the container's after create.
             let id = h.newID("cgoff")
-            let run = h.rsrun("run", "-b", try h.bundle(h.config(["echo", "hi"])), id)
-            #expect(run.ok && run.stdout == "hi\n", "\(run)")
-            let warnings = run.stderrLines.filter { $0.contains(Cgroup.warningMarker) }
-            #expect(warnings.count == 1 && run.stderrLines.count == 1, "exactly one warning: \(run)")
+            let log = h.sandbox + "/cgoff.log"
+            let run = h.rsrun("--log", log, "--log-format", "json", "run", "-b", try h.bundle(h.config(["echo", "hi"])), id)
+            #expect(run.ok && run.stdout == "hi\n" && run.stderr.isEmpty, "\(run)")
+            let logged = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            let warnings = logged.split(separator: "\n").filter { $0.contains("running without a cgroup") }
+            #expect(warnings.count == 1 && warnings[0].contains("\"level\":\"warning\""), "exactly one warning in the log: \(logged)")
 
             var limited = h.config(["true"])
             limited.set("linux.resources.pids.limit", 20)

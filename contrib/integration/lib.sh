@@ -54,7 +54,8 @@ expect_output() {
     out=$("$@" 2>&1)
     status=$?
     [[ -n $out ]] && printf '%s\n' "$out" | sed "s/^/[$driver]   /"
-    out=$(printf '%s' "$out" | tr -d '\r' | sed -e 's/[[:space:]]*$//')
+    # Output through a pty (script) brings \r, and script's echo of its own stdin's EOF (^@).
+    out=$(printf '%s' "$out" | tr -d '\r' | sed -e 's/\^@//g' -e 's/[[:space:]]*$//')
     if [[ $status -eq 0 && $out == "$want" ]]; then
         say "PASS $name"
         passed=$((passed + 1))
@@ -80,6 +81,26 @@ expect_failure() {
         return 0
     fi
     say "FAIL $name (it succeeded)"
+    failed=$((failed + 1))
+    return 1
+}
+
+# expect_error NAME PATTERN CMD...: the command must fail, and its output contain PATTERN
+# (a fixed string): a failure must say why.
+expect_error() {
+    local name=$1 pattern=$2
+    shift 2
+    say "+ $* (must fail saying \"$pattern\")"
+    local out status
+    out=$("$@" 2>&1)
+    status=$?
+    [[ -n $out ]] && printf '%s\n' "$out" | sed "s/^/[$driver]   /"
+    if [[ $status -ne 0 && $out == *"$pattern"* ]]; then
+        say "PASS $name"
+        passed=$((passed + 1))
+        return 0
+    fi
+    say "FAIL $name (exit $status)"
     failed=$((failed + 1))
     return 1
 }
