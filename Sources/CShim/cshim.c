@@ -88,3 +88,6 @@ int cshim_fsopen(const char *fstype, unsigned int flags) { return (int)syscall(S
 int cshim_fsconfig(int fd, unsigned int cmd, const char *key, const char *value, int aux) { return (int)syscall(SYS_fsconfig, fd, cmd, key, value, aux); }
 int cshim_fsmount(int fd, unsigned int flags, unsigned int attr_flags) { return (int)syscall(SYS_fsmount, fd, flags, attr_flags); }
 int cshim_mknodat(int dirfd, const char *path, mode_t mode, dev_t dev) { return mknodat(dirfd, path, mode, dev); }
+
+// rsrun features: which seccomp filter flags this kernel knows.
+int cshim_seccomp_flags_probe(unsigned int flags) { return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, NULL); }

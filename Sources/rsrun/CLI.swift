@@ -59,6 +59,7 @@ struct CLI {
         case "events": return try events(verbArgs)
         case "list": return try list(verbArgs)
         case "spec": return try spec(verbArgs)
+        case "features": return try features(verbArgs)
         case "help": Output.out(CLI.usage); return 0
         case "version": printVersion(); return 0
         default:

@@ -133,6 +133,11 @@ int cshim_mknodat(int dirfd, const char *path, mode_t mode, dev_t dev);
 #define CSHIM_FSMOUNT_CLOEXEC 0x01U
 #define CSHIM_PROC_SUPER_MAGIC 0x9fa0
 
+// rsrun features: which seccomp filter flags this kernel knows.
+// seccomp(2) SECCOMP_SET_MODE_FILTER with a NULL program: EFAULT when the kernel accepts
+// `flags`, EINVAL when it does not. Nothing is installed either way.
+int cshim_seccomp_flags_probe(unsigned int flags);
+
 // Constants Swift cannot see (macros from kernel headers).
 #define CSHIM_CLONE_PIDFD     0x00001000ULL
 #define CSHIM_CLONE_NEWTIME   0x00000080ULL

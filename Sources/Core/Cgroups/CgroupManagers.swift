@@ -4,6 +4,11 @@ import Rootless
 /// The manager table: which cgroup driver a verb uses, decided once from who we are, the
 /// host's hierarchy and `--systemd-cgroup`.
 public enum CgroupManagers {
+    /// What the drivers below can run, for `rsrun features`: cgroup v2 only (a host with v1
+    /// alone gets DisabledCgroupManager), cgroupfs and systemd, the system instance and, for
+    /// a rootless caller, the user's; RDMA limits are rdma.max (CgroupResourcePlan).
+    static let support = (v1: false, v2: true, systemd: true, systemdUser: true, rdma: true)
+
     /// The driver for a new container.
     public static func choose(identity: Identity, systemd: Bool, hierarchy: CgroupHierarchy?, request: CgroupRequest) throws -> any CgroupManager {
         if systemd {

@@ -15,6 +15,10 @@ public struct LSMPlan: Sendable, Equatable {
 
     static let mountLabelTypes: Set<String> = ["tmpfs", "mqueue", "devpts"]
 
+    /// For `rsrun features`: both are applied, not only parsed: ProcessLauncher writes the
+    /// profile and the label before execve, PlanCompiler puts the mount label on the mounts.
+    static let support = (apparmor: true, selinux: true)
+
     static func appArmorEnabled() -> Bool {
         FileIO.readText("/sys/module/apparmor/parameters/enabled").map { $0.hasPrefix("Y") } ?? false
     }

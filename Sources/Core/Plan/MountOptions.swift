@@ -65,12 +65,18 @@ public enum MountOptions {
         ]
     }()
 
-    /// Options that runtimes accept but that are not mount(2) arguments: dropped.
-    static let ignored: Set<String> = ["defaults", "copy-symlink"]
+    /// `defaults` asks for no flag at all (rw, suid, dev, exec, async are the kernel's
+    /// defaults already): dropped, and rightly claimed as understood.
+    static let ignored: Set<String> = ["defaults"]
+    /// crun's `copy-symlink` (copy a symlink source instead of mounting it): accepted so a
+    /// config written for crun loads, but rsrun does not do it, so `names` leaves it out.
+    static let acceptedNotApplied: Set<String> = ["copy-symlink"]
     /// Idmapped-mount options: not mount(2) data; MountIDMapping reads them from the option list.
     static let idmapped: Set<String> = ["idmap", "ridmap"]
+    /// A tmpfs that starts with a copy of what the image has at its destination.
+    static let copyUp = "tmpcopyup"
     /// Every option name rsrun acts on, for `rsrun features`.
-    public static let names: [String] = (Array(table.keys) + Array(ignored) + Array(idmapped) + ["tmpcopyup"]).sorted()
+    public static let names: [String] = (Array(table.keys) + Array(ignored) + Array(idmapped) + [copyUp]).sorted()
 
     public struct Parsed: Sendable, Equatable {
         public var flags: UInt = 0
@@ -86,8 +92,8 @@ public enum MountOptions {
     public static func parse(_ options: [String]) -> Parsed {
         var out = Parsed()
         for option in options {
-            if ignored.contains(option) { continue }
-            if option == "tmpcopyup" { out.copyUp = true; continue }
+            if ignored.contains(option) || acceptedNotApplied.contains(option) { continue }
+            if option == copyUp { out.copyUp = true; continue }
             if idmapped.contains(option) || option.hasPrefix("idmap=") || option.hasPrefix("ridmap=") { out.idmap = option; continue }
             switch table[option] {
             case .set(let f): out.flags |= f

@@ -25,8 +25,53 @@ public struct SeccompPlan: Sendable, Equatable {
 enum SeccompCompiler {
     static let filterFlags: [String: UInt32] = [
         "SECCOMP_FILTER_FLAG_TSYNC": 1, "SECCOMP_FILTER_FLAG_LOG": 2, "SECCOMP_FILTER_FLAG_SPEC_ALLOW": 4,
-        "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV": 32,
+        "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV": flagWaitKillableRecv,
     ]
+
+    static let flagWaitKillableRecv: UInt32 = 32
+
+    /// The `linux.seccomp.architectures` names of runtime-spec 1.2 (and the four libseccomp
+    /// 2.6 added since), for `rsrun features`, which lists those `canAddArchitecture` takes.
+    static let architectureNames = [
+        "SCMP_ARCH_X86", "SCMP_ARCH_X86_64", "SCMP_ARCH_X32", "SCMP_ARCH_ARM", "SCMP_ARCH_AARCH64",
+        "SCMP_ARCH_MIPS", "SCMP_ARCH_MIPS64", "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL", "SCMP_ARCH_MIPSEL64",
+        "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC", "SCMP_ARCH_PPC64", "SCMP_ARCH_PPC64LE", "SCMP_ARCH_S390",
+        "SCMP_ARCH_S390X", "SCMP_ARCH_PARISC", "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64",
+        "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K", "SCMP_ARCH_SH", "SCMP_ARCH_SHEB",
+    ]
+
+    /// libseccomp's token for "SCMP_ARCH_X86_64" (or its own spelling, "x86_64"); nil when it
+    /// does not know the name.
+    static func architectureToken(_ name: String) -> UInt32? {
+        let short = name.hasPrefix("SCMP_ARCH_") ? String(name.dropFirst(10)).lowercased() : name.lowercased()
+        let token = seccomp_arch_resolve_name(short)
+        return token == 0 ? nil : token
+    }
+
+    /// Whether `build` can put `name` in a filter: libseccomp knows it and takes it next to
+    /// the native architecture (it refuses one of the other byte order with EDOM).
+    static func canAddArchitecture(_ name: String) -> Bool {
+        guard let token = architectureToken(name), let ctx = seccomp_init(action(.allow, errno: nil)) else { return false }
+        defer { seccomp_release(ctx) }
+        let rc = seccomp_arch_add(ctx, token)
+        return rc == 0 || rc == -EEXIST
+    }
+
+    /// The filter flags this kernel accepts, probed with seccomp(2) and no program (nothing is
+    /// installed). The kernel takes WAIT_KILLABLE_RECV only together with NEW_LISTENER.
+    static func kernelFlags() -> [String] {
+        filterFlags.keys.sorted().filter { name in
+            let bit = filterFlags[name]!
+            let probe = bit == flagWaitKillableRecv ? bit | SeccompPlan.flagNewListener : bit
+            return cshim_seccomp_flags_probe(probe) < 0 && cshim_errno() == EFAULT
+        }
+    }
+
+    /// "2.5.4": the libseccomp linked in, as it reports itself.
+    static func libseccompVersion() -> String? {
+        guard let version = seccomp_version() else { return nil }
+        return "\(version.pointee.major).\(version.pointee.minor).\(version.pointee.micro)"
+    }
 
     /// The libseccomp action value (the SCMP_ACT_* macros, which Swift cannot see).
     static func action(_ action: Spec.Seccomp.Action, errno: UInt32?) -> UInt32 {
@@ -87,9 +132,9 @@ enum SeccompCompiler {
         // which runs the filter once per syscall number when it is loaded.
         _ = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)
         for (i, name) in seccomp.architectures.enumerated() {
-            let short = name.hasPrefix("SCMP_ARCH_") ? String(name.dropFirst(10)).lowercased() : name.lowercased()
-            let token = seccomp_arch_resolve_name(short)
-            guard token != 0 else { throw RuntimeError(path: "linux.seccomp.architectures[\(i)]", "unknown architecture \(SpecPath.quoted(name))") }
+            guard let token = architectureToken(name) else {
+                throw RuntimeError(path: "linux.seccomp.architectures[\(i)]", "unknown architecture \(SpecPath.quoted(name))")
+            }
             let rc = seccomp_arch_add(ctx, token)
             if rc < 0 && rc != -EEXIST {
                 throw RuntimeError(path: "linux.seccomp.architectures[\(i)]", "add \(name)", errno: -rc)

@@ -17,6 +17,11 @@ public struct Spec: Sendable, Equatable {
     public var annotations: [String: String] = [:]
     public var linux: Linux?
 
+    /// The runtime-spec versions rsrun reads: the model follows `version`; `validate` takes
+    /// any 1.x, so the oldest is 1.0.0.
+    public static let oldestVersion = "1.0.0"
+    public static let version = "1.2.0"
+
     public init(ociVersion: String, root: Root) {
         self.ociVersion = ociVersion
         self.root = root
@@ -72,9 +77,16 @@ public struct Spec: Sendable, Equatable {
 
         public init() {}
 
+        /// Every stage by its config.json name, in the order the spec lists them: decoding,
+        /// validation and `rsrun features` read this one table, and each field above is run
+        /// by the lifecycle (HookRunner callers in Create, ContainerInit, Start, Delete).
+        public static let stages: [(name: String, hooks: WritableKeyPath<Hooks, [Hook]> & Sendable)] = [
+            ("prestart", \.prestart), ("createRuntime", \.createRuntime), ("createContainer", \.createContainer),
+            ("startContainer", \.startContainer), ("poststart", \.poststart), ("poststop", \.poststop),
+        ]
+
         public var isEmpty: Bool {
-            prestart.isEmpty && createRuntime.isEmpty && createContainer.isEmpty
-                && startContainer.isEmpty && poststart.isEmpty && poststop.isEmpty
+            Hooks.stages.allSatisfy { self[keyPath: $0.hooks].isEmpty }
         }
     }
 
@@ -130,12 +142,9 @@ extension Spec.Mount: SpecDecodable {
 
 extension Spec.Hooks: SpecDecodable {
     init(_ o: SpecObject) throws {
-        prestart = try o["prestart"]?.list() ?? []
-        createRuntime = try o["createRuntime"]?.list() ?? []
-        createContainer = try o["createContainer"]?.list() ?? []
-        startContainer = try o["startContainer"]?.list() ?? []
-        poststart = try o["poststart"]?.list() ?? []
-        poststop = try o["poststop"]?.list() ?? []
+        for stage in Spec.Hooks.stages {
+            self[keyPath: stage.hooks] = try o[stage.name]?.list() ?? []
+        }
     }
 }
 

@@ -51,13 +51,8 @@ enum SpecValidator {
     }
 
     static func check(_ hooks: Spec.Hooks) throws {
-        let stages: [(String, [Spec.Hook])] = [
-            ("prestart", hooks.prestart), ("createRuntime", hooks.createRuntime),
-            ("createContainer", hooks.createContainer), ("startContainer", hooks.startContainer),
-            ("poststart", hooks.poststart), ("poststop", hooks.poststop),
-        ]
-        for (stage, list) in stages {
-            for (index, hook) in list.enumerated() {
+        for (stage, field) in Spec.Hooks.stages {
+            for (index, hook) in hooks[keyPath: field].enumerated() {
                 let path = "hooks.\(stage)[\(index)]"
                 try requireAbsolute(hook.path, at: "\(path).path")
                 if let timeout = hook.timeout, timeout <= 0 {

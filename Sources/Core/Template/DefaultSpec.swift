@@ -51,7 +51,7 @@ public enum DefaultSpec {
             linux.insert(("resources", object([("devices", .array([object([("allow", .bool(false)), ("access", .string("rwm"))])]))])), at: 0)
         }
         return object([
-            ("ociVersion", .string("1.2.0")),
+            ("ociVersion", .string(Spec.version)),
             ("process", object([
                 ("terminal", .bool(false)),
                 ("user", object([("uid", .int(0)), ("gid", .int(0))])),
