@@ -7,7 +7,8 @@ struct FlagTable {
     /// Every spelling → (canonical name, takes a value).
     var spellings: [String: (name: String, takesValue: Bool)] = [:]
 
-    init(_ flags: [(names: [String], takesValue: Bool)]) {
+    /// From the verb table (Verbs.swift), the only place flags are declared.
+    init(_ flags: [FlagSpec]) {
         for flag in flags {
             for spelling in flag.names { spellings[spelling] = (flag.names[0], flag.takesValue) }
         }

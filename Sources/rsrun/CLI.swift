@@ -4,7 +4,7 @@ import Rootless
 
 struct CLI {
     static let version = "0.1.0"
-    static let specVersion = "1.2.0"
+    static let specVersion = Spec.version
 
     var logger = Logger()
     var stateRoot: String?
@@ -13,11 +13,7 @@ struct CLI {
     /// "verb id" for the error prefix, filled in as soon as they are known.
     var context = ""
 
-    static let globalFlags = FlagTable([
-        (["--root"], true), (["--log"], true), (["--log-format"], true), (["--debug"], false),
-        (["--systemd-cgroup"], false), (["--rootless"], true), (["--help", "-h"], false), (["--version", "-v"], false),
-        (["--criu"], true),
-    ])
+    static let globalFlags = FlagTable(Verbs.global)
 
     mutating func main(_ args: [String]) throws -> Int32 {
         let (flags, _, rest) = try CLI.globalFlags.parse(args[...], stopAtFirstPositional: true)
@@ -39,11 +35,20 @@ struct CLI {
         }
         if flags.isSet("--version") { printVersion(); return 0 }
         guard let verb = rest.first else {
-            if flags.isSet("--help") { Output.out(CLI.usage); return 0 }
+            if flags.isSet("--help") { Output.out(HelpText.overview()); return 0 }
             throw RuntimeError("no command given; see rsrun --help")
         }
         context = verb
         let verbArgs = rest.dropFirst()
+        // Every verb's flags are checked against the table here, before the verb runs, so
+        // no verb can take a flag its help does not show.
+        if let known = Verbs.named(verb) {
+            let parsed = try known.parse(verbArgs)
+            if flags.isSet("--help") || parsed.flags.isSet("--help") {
+                Output.out(HelpText.verb(known))
+                return 0
+            }
+        }
         switch verb {
         case "create": return try create(verbArgs)
         case "start": return try start(verbArgs)
@@ -60,11 +65,11 @@ struct CLI {
         case "list": return try list(verbArgs)
         case "spec": return try spec(verbArgs)
         case "features": return try features(verbArgs)
-        case "help": Output.out(CLI.usage); return 0
-        case "version": printVersion(); return 0
+        case "help": return try help(verbArgs)
+        case "version": return try version(verbArgs)
         default:
             context = ""
-            throw RuntimeError("unknown command \"\(verb)\"; see rsrun --help")
+            throw RuntimeError("unknown command \"\(verb)\"; see rsrun help")
         }
     }
 
@@ -103,37 +108,4 @@ struct CLI {
     func printVersion() {
         Output.out("rsrun version \(CLI.version)\nspec: \(CLI.specVersion)")
     }
-
-    static let usage = """
-        rsrun: a small, fast, rootless-first OCI container runtime
-
-        Usage: rsrun [global options] <command> [command options] <container-id>
-
-        Commands:
-          create   create a container from a bundle (-b DIR); it waits for start
-          start    start the process of a created container
-          run      create and start a container; waits unless -d
-          exec     run a process in a container: exec [flags] ID CMD [ARGS...] or exec -p FILE ID
-          state    print the OCI state of a container as JSON
-          kill     send a signal (default TERM) to a container's init (--all: to all its processes)
-          ps       list a container's processes (--format table|json; ps options after the id)
-          delete   delete a stopped or created container (-f kills a running one)
-          pause    freeze every process of a container (cgroup freezer)
-          resume   thaw a paused container
-          events   print a container's stats (--stats: once; else every --interval, default 5s) and OOM events
-          update   change a container's limits (--memory, --memory-swap, --cpu-quota, --cpu-period,
-                   --cpu-share, --cpuset-cpus, --cpuset-mems, --pids-limit, --blkio-weight, -r FILE|-)
-          list     list containers (-q ids only, --format table|json)
-          spec     write a default config.json (--rootless for an unprivileged user)
-          help     show this text
-
-        Global options:
-          --root DIR            state directory (default /run/rsrun, or $XDG_RUNTIME_DIR/rsrun rootless)
-          --log FILE            also write errors and warnings to FILE
-          --log-format FORMAT   text or json
-          --debug               print debug messages
-          --systemd-cgroup      put containers in systemd scopes (cgroupsPath slice:prefix:name)
-          --rootless VALUE      auto, true or false
-          --version, -v         print the version
-        """
 }

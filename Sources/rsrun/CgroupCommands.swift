@@ -6,8 +6,7 @@ extension CLI {
     /// `update [flags] ID`, runc's flags; `-r FILE` (or `-` for stdin) gives a resources
     /// document, which the other flags override.
     mutating func update(_ args: ArraySlice<String>) throws -> Int32 {
-        let table = FlagTable(ResourceUpdate.flagNames.map { ($0, true) })
-        let (flags, positionals, _) = try table.parse(args)
+        let (flags, positionals, _) = try Verbs.update.parse(args)
         let id = try singleID(positionals)
         var base = Spec.Resources()
         if let file = flags["--resources"] {
@@ -23,7 +22,7 @@ extension CLI {
 extension CLI {
     /// `events [--stats] [--interval D] ID`, runc's JSON lines on stdout.
     mutating func events(_ args: ArraySlice<String>) throws -> Int32 {
-        let (flags, positionals, _) = try FlagTable([(["--stats"], false), (["--interval"], true)]).parse(args)
+        let (flags, positionals, _) = try Verbs.events.parse(args)
         let id = try singleID(positionals)
         let interval = try flags["--interval"].map { try EventInterval.parse($0) } ?? EventInterval.standard
         try runtime().events(id, stats: flags.isSet("--stats"), interval: interval) { line in

@@ -4,17 +4,8 @@ import Rootless
 
 extension CLI {
     /// runc's grammar: flags, the container id, then the command and its arguments.
-    static let execFlags: [(names: [String], takesValue: Bool)] = [
-        (["--process", "-p"], true), (["--tty", "-t"], false), (["--console-socket"], true),
-        (["--cwd"], true), (["--env", "-e"], true), (["--user", "-u"], true), (["--additional-gids", "-g"], true),
-        (["--cap", "-c"], true), (["--no-new-privs"], false), (["--apparmor"], true), (["--process-label"], true),
-        (["--detach", "-d"], false), (["--pid-file"], true), (["--preserve-fds"], true),
-        // Accepted for runc compatibility; they change nothing here.
-        (["--ignore-paused"], false), (["--no-subreaper"], false), (["--cgroup"], true),
-    ]
-
     mutating func exec(_ args: ArraySlice<String>) throws -> Int32 {
-        let (flags, _, rest) = try FlagTable(CLI.execFlags).parse(args, stopAtFirstPositional: true)
+        let (flags, _, rest) = try Verbs.exec.parse(args)
         guard let id = rest.first else { throw RuntimeError("container id is required") }
         context += " " + id
         var options = ExecOptions()

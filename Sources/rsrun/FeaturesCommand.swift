@@ -6,7 +6,7 @@ extension CLI {
     /// which engines (containerd, podman) read to learn what the runtime supports. Needs no
     /// state directory and no container.
     mutating func features(_ args: ArraySlice<String>) throws -> Int32 {
-        let (_, positionals, _) = try FlagTable([]).parse(args)
+        let (_, positionals, _) = try Verbs.features.parse(args)
         if let extra = positionals.first { throw RuntimeError("unexpected argument \"\(extra)\"") }
         Output.out(FeaturesDocument.build(version: CLI.version, host: .probe()).serialized(pretty: true))
         return 0

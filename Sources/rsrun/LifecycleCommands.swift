@@ -3,11 +3,6 @@ import Glibc
 import Rootless
 
 extension CLI {
-    static let createFlags: [(names: [String], takesValue: Bool)] = [
-        (["--bundle", "-b"], true), (["--pid-file"], true), (["--console-socket"], true),
-        (["--no-pivot"], false), (["--no-new-keyring"], false), (["--preserve-fds"], true),
-    ]
-
     func createOptions(_ flags: Flags) throws -> CreateOptions {
         var options = CreateOptions(bundle: flags["--bundle"] ?? ".")
         options.pidFile = flags["--pid-file"]
@@ -27,7 +22,7 @@ extension CLI {
     }
 
     mutating func create(_ args: ArraySlice<String>) throws -> Int32 {
-        let (flags, positionals, _) = try FlagTable(CLI.createFlags).parse(args)
+        let (flags, positionals, _) = try Verbs.create.parse(args)
         let id = try singleID(positionals)
         let runtime = try runtime()
         let created = try runtime.create(id, try createOptions(flags))
@@ -36,20 +31,20 @@ extension CLI {
     }
 
     mutating func run(_ args: ArraySlice<String>) throws -> Int32 {
-        let (flags, positionals, _) = try FlagTable(CLI.createFlags + [(["--detach", "-d"], false), (["--keep"], false)]).parse(args)
+        let (flags, positionals, _) = try Verbs.run.parse(args)
         let id = try singleID(positionals)
         return try runtime().run(id, try createOptions(flags), detach: flags.isSet("--detach"), onCreated: { report($0) },
                                  onWarning: { warn($0) })
     }
 
     mutating func start(_ args: ArraySlice<String>) throws -> Int32 {
-        let (_, positionals, _) = try FlagTable([]).parse(args)
+        let (_, positionals, _) = try Verbs.start.parse(args)
         for warning in try runtime().start(try singleID(positionals)) { warn(warning) }
         return 0
     }
 
     mutating func kill(_ args: ArraySlice<String>) throws -> Int32 {
-        let (flags, positionals, _) = try FlagTable([(["--all", "-a"], false)]).parse(args)
+        let (flags, positionals, _) = try Verbs.kill.parse(args)
         let id = try singleID(positionals, extra: 1)
         let signal = try Signals.parse(positionals.count > 1 ? positionals[1] : "TERM")
         try runtime().kill(id, signal: signal, all: flags.isSet("--all"))
@@ -57,13 +52,13 @@ extension CLI {
     }
 
     mutating func delete(_ args: ArraySlice<String>) throws -> Int32 {
-        let (flags, positionals, _) = try FlagTable([(["--force", "-f"], false)]).parse(args)
+        let (flags, positionals, _) = try Verbs.delete.parse(args)
         for warning in try runtime().delete(try singleID(positionals), force: flags.isSet("--force")) { warn(warning) }
         return 0
     }
 
     mutating func pause(_ args: ArraySlice<String>, frozen: Bool) throws -> Int32 {
-        let (_, positionals, _) = try FlagTable([]).parse(args)
+        let (_, positionals, _) = try (frozen ? Verbs.pause : Verbs.resume).parse(args)
         try runtime().pause(try singleID(positionals), frozen)
         return 0
     }

@@ -4,7 +4,7 @@ import Rootless
 
 extension CLI {
     mutating func state(_ args: ArraySlice<String>) throws -> Int32 {
-        let (_, positionals, _) = try FlagTable([]).parse(args)
+        let (_, positionals, _) = try Verbs.state.parse(args)
         let id = try singleID(positionals)
         let runtime = try runtime()
         let (record, status) = try runtime.inspect(id)
@@ -21,7 +21,7 @@ extension CLI {
     }
 
     mutating func list(_ args: ArraySlice<String>) throws -> Int32 {
-        let (flags, _, _) = try FlagTable([(["--quiet", "-q"], false), (["--format", "-f"], true)]).parse(args)
+        let (flags, _, _) = try Verbs.list.parse(args)
         let format = flags["--format"] ?? "table"
         guard format == "table" || format == "json" else {
             throw RuntimeError(path: "--format", "must be table or json, got \"\(format)\"")
@@ -69,7 +69,7 @@ extension CLI {
     }
 
     mutating func spec(_ args: ArraySlice<String>) throws -> Int32 {
-        let (flags, positionals, _) = try FlagTable([(["--rootless"], false), (["--bundle", "-b"], true)]).parse(args)
+        let (flags, positionals, _) = try Verbs.spec.parse(args)
         if let extra = positionals.first { throw RuntimeError("unexpected argument \"\(extra)\"") }
         let dir = flags["--bundle"] ?? "."
         let path = dir + "/config.json"
@@ -95,7 +95,7 @@ extension CLI {
     /// `ps [--format table|json] ID [ps options]`, runc's grammar ("--" before the ps options
     /// is allowed).
     mutating func ps(_ args: ArraySlice<String>) throws -> Int32 {
-        let (flags, _, rest) = try FlagTable([(["--format", "-f"], true)]).parse(args, stopAtFirstPositional: true)
+        let (flags, _, rest) = try Verbs.ps.parse(args)
         guard let id = rest.first else { throw RuntimeError("container id is required") }
         context += " " + id
         var psArgs = Array(rest.dropFirst())

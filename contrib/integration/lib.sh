@@ -120,6 +120,8 @@ finish() {
 }
 
 trap run_cleanups EXIT
+# A driver killed by a timeout still cleans up.
+trap 'say "interrupted"; exit 130' INT TERM HUP
 
 require_binary() {
     [[ -n ${RSRUN_BINARY:-} && -x $RSRUN_BINARY ]] || { say "RSRUN_BINARY must name the rsrun binary"; exit 1; }

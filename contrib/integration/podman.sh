@@ -92,7 +92,7 @@ rootful() {
     # libpod_parent and the driver can remove what it made.
     local parent=/rsrun-podman-$$
     on_exit "rmdir '$v2$parent' 2>/dev/null"
-    P=(timeout 120 podman --root "$dir/storage" --runroot "$dir/run" --tmpdir "$dir/tmp" --cgroup-manager cgroupfs
+    P=(timeout --foreground 120 podman --root "$dir/storage" --runroot "$dir/run" --tmpdir "$dir/tmp" --cgroup-manager cgroupfs
        --events-backend file --runtime "$RSRUN_BINARY")
     # --cgroups=no-conmon: podman moves conmon into a cgroup of every v1 controller on a
     # host it takes for v1; rsrun itself puts the container in cgroup v2.
@@ -130,7 +130,7 @@ rootless() {
     chown -R "$user:" "$dir"
     # podman keeps a pause process holding its user namespace; the driver ends it.
     on_exit "pkill -KILL -U $uid -f '^catatonit -P' ; pkill -KILL -U $uid -f 'conmon.*$dir'"
-    P=(timeout 120 runuser -u "$user" -- env "XDG_RUNTIME_DIR=$dir/xdg" "HOME=$dir/home"
+    P=(timeout --foreground 120 runuser -u "$user" -- env "XDG_RUNTIME_DIR=$dir/xdg" "HOME=$dir/home"
        podman --root "$dir/storage" --runroot "$dir/run" --tmpdir "$dir/tmp" --cgroup-manager cgroupfs
        --events-backend file --runtime "$RSRUN_BINARY")
     RUN_OPTS=(--network none)

@@ -3,13 +3,40 @@ import Rootless
 /// What `rsrun update` changes: runc's flags, or a resources document (`-r FILE`, `-` for
 /// stdin) with the flags applied over it.
 public enum ResourceUpdate {
-    /// The flags `update` takes that carry a value, by canonical name; `--cpu-shares` is the
-    /// issue's spelling of runc's `--cpu-share`.
-    public static let flagNames: [[String]] = [
-        ["--resources", "-r"], ["--memory"], ["--memory-reservation"], ["--memory-swap"], ["--kernel-memory"],
-        ["--kernel-memory-tcp"], ["--cpu-quota"], ["--cpu-period"], ["--cpu-share", "--cpu-shares"], ["--cpu-rt-period"],
-        ["--cpu-rt-runtime"], ["--cpuset-cpus"], ["--cpuset-mems"], ["--pids-limit"], ["--blkio-weight"],
-        ["--l3-cache-schema"], ["--mem-bw-schema"],
+    /// One flag of `update`: its spellings (the canonical one first), the name of its value
+    /// and a line of help. The CLI's parser, help, man page and completion all read this list.
+    public struct Flag: Sendable {
+        public let names: [String]
+        public let value: String
+        public let help: String
+
+        init(_ names: [String], _ value: String, _ help: String) {
+            self.names = names
+            self.value = value
+            self.help = help
+        }
+    }
+
+    /// The flags `update` takes, all with a value; `--cpu-shares` is the spelling of
+    /// runc's `--cpu-share`.
+    public static let flags: [Flag] = [
+        Flag(["--resources", "-r"], "FILE", "a linux.resources JSON object to apply (- reads stdin); the flags below override it"),
+        Flag(["--memory"], "SIZE", "memory limit (1024, 512k, 32m, 1g; -1: none)"),
+        Flag(["--memory-reservation"], "SIZE", "memory soft limit (memory.low)"),
+        Flag(["--memory-swap"], "SIZE", "memory plus swap limit, at least --memory (-1: none)"),
+        Flag(["--kernel-memory"], "SIZE", "kernel memory limit (cgroup v1 only: ignored here)"),
+        Flag(["--kernel-memory-tcp"], "SIZE", "kernel TCP memory limit (cgroup v1 only: ignored here)"),
+        Flag(["--cpu-quota"], "USEC", "CPU time per period in microseconds (-1: none)"),
+        Flag(["--cpu-period"], "USEC", "CPU period in microseconds"),
+        Flag(["--cpu-share", "--cpu-shares"], "N", "CPU shares, mapped onto cgroup v2's cpu.weight"),
+        Flag(["--cpu-rt-period"], "USEC", "real-time period (cgroup v1 only: ignored here)"),
+        Flag(["--cpu-rt-runtime"], "USEC", "real-time runtime (cgroup v1 only: ignored here)"),
+        Flag(["--cpuset-cpus"], "LIST", "CPUs the container may use (0-3,5)"),
+        Flag(["--cpuset-mems"], "LIST", "memory nodes the container may use (0,1)"),
+        Flag(["--pids-limit"], "N", "maximum number of processes (-1: none)"),
+        Flag(["--blkio-weight"], "N", "block I/O weight, 10 to 1000"),
+        Flag(["--l3-cache-schema"], "SCHEMA", "Intel RDT L3 cache schema (not supported: fails)"),
+        Flag(["--mem-bw-schema"], "SCHEMA", "Intel RDT memory bandwidth schema (not supported: fails)"),
     ]
 
     /// A resources document as `update -r` reads it: the `linux.resources` object of a config.

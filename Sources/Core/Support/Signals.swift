@@ -16,6 +16,9 @@ public enum Signals {
     static let rtMin: Int32 = 34
     static let rtMax: Int32 = 64
 
+    /// The names `parse` knows, without the SIG prefix (for completion and help).
+    public static var names: [String] { table.map(\.0) + ["RTMIN", "RTMAX"] }
+
     public static func parse(_ text: String) throws -> Int32 {
         if let n = Int32(text) {
             guard n > 0 && n <= rtMax else { throw RuntimeError(path: "signal", "\(text) is out of range 1-\(rtMax)") }
