@@ -8,6 +8,10 @@ extension Runtime {
     /// warnings: a failed poststop hook is reported, and the delete still completes.
     public func delete(_ id: String, force: Bool) throws -> [String] {
         try ContainerID.validate(id)
+        // runc's contract: a forced delete of a container that is already gone succeeds. The
+        // containerd shim (docker, ctr) runs `delete --force` again when it cleans up after a
+        // container the engine has deleted, and logs a warning for every failure.
+        if force && !FileIO.isDirectory(store.directory(id)) { return [] }
         let lock = try store.lock(id)
         defer { withExtendedLifetime(lock) {} }
         let record = try store.record(id)
