@@ -96,6 +96,20 @@ extension IntegrationTests {
             #expect(poll(timeout: 5) { !processAlive(pid) }, "init \(pid) still alive")
         }
 
+        /// containerd's runc shim runs `delete --force` again when it cleans up after a container
+        /// docker already deleted; runc answers 0 there, and anything else is logged as a warning.
+        @Test("delete -f of a container that does not exist succeeds quietly; delete without -f fails", arguments: Mode.allCases)
+        func forceDeleteMissing(_ mode: Mode) throws {
+            let h = try Harness(mode, "delmissing")
+            defer { h.cleanup() }
+            let id = h.newID("delmissing")
+            let forced = h.rsrun("delete", "--force", id)
+            #expect(forced.ok, "\(forced)")
+            #expect(forced.stdout.isEmpty && forced.stderr.isEmpty, "\(forced)")
+            #expect(!fileExists(h.stateDir(id)), "delete -f made a state dir")
+            expectOneLineError(h.rsrun("delete", id))
+        }
+
         @Test("delete -f stops a running container and leaves nothing", arguments: Mode.allCases)
         func forceDeleteRunning(_ mode: Mode) throws {
             let h = try Harness(mode, "forcedel")

@@ -107,6 +107,27 @@ extension IntegrationTests {
             }
         }
 
+        /// Rootless docker: containerd's shim raises its score to containerd's + 1 without privilege,
+        /// and docker asks for 0; the kernel allows going back down to the floor it keeps.
+        @Test("without root on the host: oom_score_adj below rsrun's own raised score but above the floor is set",
+              arguments: [Mode.user, .userns, .usernsSubids])
+        func oomScoreBackToFloor(_ mode: Mode) throws {
+            let h = try Harness(mode, "oomfloor")
+            defer { h.cleanup() }
+            let floor = Int(readText("/proc/self/oom_score_adj")?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+            if floor > 900 { try h.skip("our own oom_score_adj \(floor) leaves no room to raise it") }
+            let id = h.newID("oomfloor")
+            var config = h.config(["cat", "/proc/self/oom_score_adj"])
+            config.set("process.oomScoreAdj", floor)
+            let (argv, env) = h.command(h.fullArgs(["run", "-b", try h.bundle(config), id], root: .sandbox))
+            // rsrun starts 100 above the score it inherits, raised without privilege as the shim does.
+            let at = try #require(argv.lastIndex(of: Env.binary), "no rsrun in \(argv)")
+            let raise = ["/bin/sh", "-c", "echo \(floor + 100) > /proc/self/oom_score_adj && exec \"$0\" \"$@\""]
+            let result = Subprocess.run(Array(argv[..<at]) + raise + Array(argv[at...]), env: env, timeout: 30)
+            #expect(result.ok && result.stdout == "\(floor)\n", "\(result)")
+            expectNothingLeft(h, id: id)
+        }
+
         @Test("masked: a file reads empty, a directory is empty; read-only paths refuse writes", arguments: Mode.allCases)
         func maskedAndReadonly(_ mode: Mode) throws {
             let h = try Harness(mode, "paths")

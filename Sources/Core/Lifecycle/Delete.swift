@@ -8,8 +8,9 @@ extension Runtime {
     /// warnings: a failed poststop hook is reported, and the delete still completes.
     public func delete(_ id: String, force: Bool) throws -> [String] {
         try ContainerID.validate(id)
-        // runc's rule, which engines rely on: podman cleans up after a failed create, and
-        // containerd after a failed start, with `delete --force` of an id that may be gone.
+        // runc's contract, which engines rely on: a forced delete of a container that is gone
+        // succeeds. podman cleans up after a failed create that way, and the containerd shim
+        // (docker, ctr) runs `delete --force` again after the engine has deleted a container.
         if force && !FileIO.isDirectory(store.directory(id)) { return [] }
         let lock = try store.lock(id)
         defer { withExtendedLifetime(lock) {} }

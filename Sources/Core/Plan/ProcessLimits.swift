@@ -47,12 +47,12 @@ enum ProcessLimits {
 
     static func text(_ value: UInt64) -> String { value == UInt64.max ? "unlimited" : "\(value)" }
 
-    /// Lowering oom_score_adj below our own needs CAP_SYS_RESOURCE on the host.
+    /// Lowering oom_score_adj below the floor the kernel keeps for us needs CAP_SYS_RESOURCE on the host.
     static func oomScoreAdj(_ value: Int?, identity: Identity) throws -> Int? {
         guard let value, !identity.holdsHostCapabilities else { return value }
-        if let text = FileIO.readText("/proc/self/oom_score_adj"), let current = Int(Substring(text).trimmingSpaces()), value < current {
-            throw RuntimeError(path: "process.oomScoreAdj", "\(value) is below rsrun's own \(current): lowering it needs "
-                + "CAP_SYS_RESOURCE, \(hostOnly); ask for \(current) or more")
+        if let current = OOMScoreFloor.current(), value < current, !OOMScoreFloor.mayLower(to: value, from: current) {
+            throw RuntimeError(path: "process.oomScoreAdj", "\(value) is below the lowest score rsrun (at \(current)) may set: "
+                + "lowering it needs CAP_SYS_RESOURCE, \(hostOnly); ask for \(current) or more")
         }
         return value
     }
