@@ -102,7 +102,9 @@ extension IntegrationTests {
             #expect(result.ok, "\(result)")
             let pid = Int((readText(pidFile) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
             #expect(pid > 1 && processAlive(pid), "pid file \(pidFile): \(readText(pidFile) ?? "missing")")
-            #expect((readText("/proc/\(pid)/cmdline") ?? "").hasPrefix("sleep\u{0}77"), "pid \(pid) is not the exec'd sleep")
+            // exec -d returns once the process exists (as runc's does), maybe just before its execve.
+            let execd = poll(timeout: 5) { (readText("/proc/\(pid)/cmdline") ?? "").hasPrefix("sleep\u{0}77") }
+            #expect(execd, "pid \(pid) is not the exec'd sleep: \(readText("/proc/\(pid)/cmdline") ?? "gone")")
         }
 
         @Test("exec applies process.execCPUAffinity: final after initial, and a bad list fails exec and create with one line",
