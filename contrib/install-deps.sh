@@ -16,6 +16,12 @@ packages=(
     coreutils
     jq              # editing generated config.json files in the scripts
     golang-github-containers-common  # /usr/share/containers/seccomp.json, the default profile the tests load
+    make            # make install (the Makefile at the root)
+    man-db          # man -l of the installed rsrun.1
+    # The engines the contrib/integration drivers run rsrun under:
+    podman conmon catatonit   # podman, rootless and rootful
+    containerd      # containerd, ctr and containerd-shim-runc-v2
+    docker.io       # dockerd and its client
 )
 
 if [[ $(id -u) -ne 0 ]]; then
