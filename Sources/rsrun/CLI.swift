@@ -78,7 +78,12 @@ struct CLI {
         let identity = Identity.detect(override: rootless)
         let root = try identity.stateRoot(explicit: stateRoot)
         logger.debugMessage("identity \(identity.kind.rawValue) uid=\(identity.uid) rootless=\(identity.rootless) root=\(root)")
-        return Runtime(identity: identity, store: StateStore(root: root), systemdCgroup: systemdCgroup)
+        var runtime = Runtime(identity: identity, store: StateStore(root: root), systemdCgroup: systemdCgroup)
+        if logger.debug {
+            let logger = logger
+            runtime.trace = StepTrace { logger.debugMessage($0) }
+        }
+        return runtime
     }
 
     /// Exactly one positional, the container id; names the verb+id in later errors.

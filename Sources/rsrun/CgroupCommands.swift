@@ -8,6 +8,9 @@ extension CLI {
     mutating func update(_ args: ArraySlice<String>) throws -> Int32 {
         let (flags, positionals, _) = try Verbs.update.parse(args)
         let id = try singleID(positionals)
+        if !ResourceUpdate.flags.contains(where: { flags[$0.names[0]] != nil }) {
+            throw RuntimeError("nothing to update: give a flag such as --memory, or -r FILE")
+        }
         var base = Spec.Resources()
         if let file = flags["--resources"] {
             let bytes = file == "-" ? FileIO.readAll(fd: 0) : FileIO.read(file)

@@ -33,15 +33,17 @@ struct Logger {
 
     func warning(_ message: String) {
         write(level: "warning", message)
-        if debug { Output.err("rsrun: warning: " + message) }
+        if debug && path == nil { Output.err("rsrun: warning: " + message) }
     }
 
     /// An autoclosure: without --debug the message is never even built (every verb calls this).
+    /// With --log the message goes to the file only: engines pass --log, and rsrun's stderr
+    /// during create is the container's, so a debug line there would be in its output.
     func debugMessage(_ message: @autoclosure () -> String) {
         guard debug else { return }
         let text = message()
         write(level: "debug", text)
-        Output.err("rsrun: debug: " + text)
+        if path == nil { Output.err("rsrun: debug: " + text) }
     }
 }
 

@@ -4,6 +4,8 @@
 # machine's own podman set-up is never touched.
 #
 #   contrib/integration/podman.sh [rootless|rootful|all]     (as root; default all)
+#   contrib/integration/podman.sh session                     (as an ordinary user in a login
+#       session with systemd: podman's own defaults, systemd cgroups; the VM lab runs this)
 #
 # Exit 0 when every case passes, 77 when podman cannot run here (the reason is printed),
 # 1 when a case fails. See lib.sh for the environment it reads.
@@ -13,7 +15,7 @@ require_binary
 
 modes=${1:-all}
 [[ $modes == all ]] && modes="rootless rootful"
-[[ $(id -u) -eq 0 ]] || { say "must run as root (the rootless mode switches to $RSRUN_TEST_USER itself)"; exit 1; }
+[[ $modes == session || $(id -u) -eq 0 ]] || { say "must run as root (the rootless mode switches to $RSRUN_TEST_USER itself)"; exit 1; }
 command -v podman >/dev/null || skip "podman is not installed (apt-get install podman)"
 command -v conmon >/dev/null || skip "conmon is not installed (apt-get install conmon)"
 command -v script >/dev/null || skip "script (util-linux) is needed for the pty case"
@@ -67,7 +69,7 @@ common_cases() {
 # Limits through podman: only where cgroup v2 offers the controller; otherwise the reason.
 limit_cases() {
     local mode=$1
-    if [[ $mode == rootless && $v2 != /sys/fs/cgroup ]]; then
+    if [[ $mode != rootful && $v2 != /sys/fs/cgroup ]]; then
         say "SKIP $mode: --memory/--pids-limit: podman ignores limits when rootless on a cgroup v1 host (this one is hybrid); the VM lab runs them"
         return
     fi
@@ -91,12 +93,19 @@ rootful() {
     # A cgroup parent of our own in the v2 tree, so nothing lands in podman's shared
     # libpod_parent and the driver can remove what it made.
     local parent=/rsrun-podman-$$
-    on_exit "rmdir '$v2$parent' 2>/dev/null"
-    P=(timeout --foreground 120 podman --root "$dir/storage" --runroot "$dir/run" --tmpdir "$dir/tmp" --cgroup-manager cgroupfs
-       --events-backend file --runtime "$RSRUN_BINARY")
-    # --cgroups=no-conmon: podman moves conmon into a cgroup of every v1 controller on a
-    # host it takes for v1; rsrun itself puts the container in cgroup v2.
-    RUN_OPTS=(--network none --cgroups=no-conmon --cgroup-parent "$parent")
+    if [[ -d /run/systemd/system && $v2 == /sys/fs/cgroup ]]; then
+        # systemd and cgroup v2: podman's defaults, scopes made by rsrun's systemd driver.
+        P=(timeout --foreground 120 podman --root "$dir/storage" --runroot "$dir/run" --tmpdir "$dir/tmp"
+           --events-backend file --runtime "$RSRUN_BINARY")
+        RUN_OPTS=(--network none)
+    else
+        on_exit "rmdir '$v2$parent' 2>/dev/null"
+        P=(timeout --foreground 120 podman --root "$dir/storage" --runroot "$dir/run" --tmpdir "$dir/tmp" --cgroup-manager cgroupfs
+           --events-backend file --runtime "$RSRUN_BINARY")
+        # --cgroups=no-conmon: podman moves conmon into a cgroup of every v1 controller on a
+        # host it takes for v1; rsrun itself puts the container in cgroup v2.
+        RUN_OPTS=(--network none --cgroups=no-conmon --cgroup-parent "$parent")
+    fi
     if ! has_controller pids; then
         say "note: podman's default --pids-limit 2048 needs the pids controller, absent from $v2: passing --pids-limit 0"
         RUN_OPTS+=(--pids-limit 0)
@@ -144,6 +153,33 @@ rootless() {
     limit_cases rootless
     # podman rootless on a cgroup v1 host cannot pause (no freezer for the user); nothing to test.
 }
+
+# The invoking ordinary user, in their own login session (XDG_RUNTIME_DIR, a user systemd
+# with delegation): podman as that user would run it, with private storage.
+session() {
+    [[ -n ${XDG_RUNTIME_DIR:-} ]] || skip "session mode needs XDG_RUNTIME_DIR (a login session)"
+    local dir=$work/session
+    mkdir -p "$dir"
+    P=(timeout --foreground 120 podman --root "$dir/storage" --runroot "$dir/run" --tmpdir "$dir/tmp"
+       --events-backend file --runtime "$RSRUN_BINARY")
+    RUN_OPTS=(--network none)
+    on_exit "$(printf '%q ' "${P[@]}") rm -af -t 0; $(printf '%q ' "${P[@]}") unshare rm -rf '$dir'"
+    check "session: import the busybox image" "${P[@]}" import -q "$work/busybox.tar" $image || return
+    say "cgroup manager: $("${P[@]}" info --format '{{.Host.CgroupManager}} {{.Host.CgroupsVersion}}')"
+    expect_output "session: --userns=keep-id keeps the host uid" "$(id -u)" "${P[@]}" run --rm --userns=keep-id "${RUN_OPTS[@]}" $image id -u
+    common_cases session
+    limit_cases session
+    if has_controller cpu; then
+        expect_output "session: --cpus" "50000 100000" "${P[@]}" run --rm --cpus 0.5 "${RUN_OPTS[@]}" $image cat /sys/fs/cgroup/cpu.max
+    fi
+}
+
+if [[ $modes == session ]]; then
+    [[ $(id -u) -ne 0 ]] || { say "session mode runs as an ordinary user"; exit 1; }
+    session
+    finish
+    exit
+fi
 
 for mode in $modes; do
     case $mode in

@@ -60,12 +60,16 @@ extension Runtime {
             throw RuntimeError(step: "read", path: configPath, "", errno: cshim_errno())
         }
         let spec = try Spec.parse(bytes)
+        trace.step("create \(id): read \(configPath) (\(bytes.count) bytes), spec \(spec.ociVersion)")
         var compiler = PlanCompiler(identity: identity, bundle: bundle, id: id)
         compiler.noPivot = options.noPivot
         compiler.preserveFDs = options.preserveFDs
         compiler.listenFDs = options.listenFDs
         compiler.seccompCacheRoot = store.root
         var plan = try compiler.compile(spec)
+        trace.step("plan: clone flags 0x\(String(plan.cloneFlags, radix: 16)), \(plan.mounts.count) mounts, "
+                   + "user namespace \(plan.userNamespace.map { "mapped by \($0.methodName)" } ?? "none"), "
+                   + "seccomp \(plan.seccomp.map { $0.compiledNow ? "compiled" : "from the cache" } ?? "none")")
         // The init has its own copies once it is cloned.
         let joins = plan.namespaceJoins
         defer { joins.close() }
@@ -73,6 +77,7 @@ extension Runtime {
         let cgroupRequest = try cgroupRequest(spec, id: id)
         plan.notes += cgroupRequest.writes.notes
         let cgroups = try CgroupManagers.choose(identity: identity, systemd: systemdCgroup, hierarchy: CgroupHierarchy.detect(), request: cgroupRequest)
+        trace.step("cgroup driver: \(type(of: cgroups))")
 
         let created = Clock.rfc3339()
         var cgroup: CgroupLocation?
@@ -87,6 +92,7 @@ extension Runtime {
         // Only hooks the init runs need a state of their own (its pid filled in there).
         if !plan.hooks.createContainer.isEmpty || !plan.hooks.startContainer.isEmpty { plan.hookState = makeRecord(0, 0) }
         let lock = try store.createContainerDirectory(id)
+        trace.step("state directory \(store.directory(id)) made and locked")
         var fifo: Int32 = -1
         var startResult: Int32 = -1
         defer { if startResult >= 0 { close(startResult) } }
@@ -97,6 +103,7 @@ extension Runtime {
             // After the state directory: the id is ours, so is the cgroup named after it.
             let placed = try cgroups.prepare(cgroupRequest)
             placement = placed
+            trace.step("cgroup prepared: \(placed.location.map { $0.path } ?? "none")\(placed.directoryFD >= 0 ? " (clone3 into it)" : "")")
             defer { if placed.directoryFD >= 0 { close(placed.directoryFD) } }
             plan.cgroupDirectory = placed.location?.path
             if placed.placedAfterClone && plan.cloneFlags & CSHIM_CLONE_NEWCGROUP != 0 {
@@ -138,6 +145,7 @@ extension Runtime {
                 console = try UnixSocket.handOver(master, to: options.consoleSocket)
             })
             spawned = child
+            trace.step("init cloned: pid \(child.pid)\(child.pooledFrom.map { ", user namespace from the pool (holder \($0))" } ?? ""); it waits for start")
             // Once the init has made its device nodes (a rule denying mknod of one must not
             // break its own /dev), and before start, when the container's process runs.
             if let rules = cgroupRequest.devices, let cgroup {
@@ -148,6 +156,7 @@ extension Runtime {
             }
             let record = makeRecord(child.pid, probe.startTime)
             try store.save(record)
+            trace.step("state saved")
             if let pidFile = options.pidFile {
                 try FileIO.writeAtomically(StateRoot.absolute(pidFile), Array("\(child.pid)".utf8), mode: 0o644)
             }

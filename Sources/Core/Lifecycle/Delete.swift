@@ -21,6 +21,7 @@ extension Runtime {
         }
         if let record, status != .stopped, let fd = pidfd(for: record) {
             defer { close(fd) }
+            trace.step("delete \(id): SIGKILL to pid \(record.pid), waiting on its pidfd")
             _ = cshim_pidfd_send_signal(fd, SIGKILL)
             if !Runtime.waitForExit(pidfd: fd, timeoutMs: 10_000) {
                 throw RuntimeError("container init (pid \(record.pid)) did not exit after SIGKILL")
@@ -35,8 +36,10 @@ extension Runtime {
         if let location = record?.cgroup {
             try CgroupManagers.existing(location, identity: identity).destroy(location)
         }
+        trace.step("cgroup \(record?.cgroup?.path ?? "none") removed")
         let poststop = FileIO.exists(store.poststopMarkerPath(id))
         try store.remove(id)
+        trace.step("state directory removed")
         guard poststop, let record else { return [] }
         do {
             try HookRunner.run(try loadHooks(record).poststop, stage: "poststop", state: record.ociState(status: .stopped))

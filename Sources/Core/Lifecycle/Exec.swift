@@ -12,6 +12,7 @@ extension Runtime {
             throw RuntimeError("cannot exec in a container that is \(status.rawValue)" + (status == .paused ? "; resume it first" : ""))
         }
         let plan = try execPlan(record, options)
+        trace.step("exec \(id): planned \(plan.process.args.first ?? "") in the namespaces of pid \(record.pid)")
         onPlanned(plan)
         try Runtime.checkTerminal(plan.process.terminal != nil, socket: options.consoleSocket, relay: !options.detach)
         guard let initPidfd = pidfd(for: record) else { throw RuntimeError("cannot exec in a container that is stopped") }
@@ -44,6 +45,7 @@ extension Runtime {
             // user-UID.slice. Rootless, the process then runs outside the cgroup, as with runc.
             process = try spawn(-1)
         }
+        trace.step("process cloned: pid \(process.pid)\(cgroupFD >= 0 ? " in the container's cgroup" : "")")
         if let pidFile = options.pidFile {
             do {
                 try FileIO.writeAtomically(StateRoot.absolute(pidFile), Array("\(process.pid)".utf8), mode: 0o644)

@@ -17,6 +17,7 @@ extension Runtime {
         if all, signal == SIGKILL, let cgroup = record.cgroup, try cgroup.directory.killAll() { return }
         // Listed before the init is signalled: once it dies, its children are reparented.
         let others = all ? ContainerProcesses.list(record).filter { $0 != record.pid } : []
+        trace.step("kill \(id): signal \(signal) to pid \(record.pid) through its pidfd\(all ? ", then to every process of the container" : "")")
         if cshim_pidfd_send_signal(fd, signal) != 0 { throw RuntimeError.system("send signal \(signal)") }
         let hierarchy = others.isEmpty || record.cgroup == nil ? nil : CgroupHierarchy.detect()
         for pid in others {

@@ -8,6 +8,8 @@ public struct Runtime {
     public let store: StateStore
     /// `--systemd-cgroup`: new containers get a systemd scope.
     public var systemdCgroup = false
+    /// `--debug`: each step of the verb, as it is taken.
+    public var trace = StepTrace()
 
     public init(identity: Identity, store: StateStore, systemdCgroup: Bool = false) {
         self.identity = identity

@@ -31,6 +31,7 @@ extension Runtime {
             throw RuntimeError.system("write exec fifo", path: fifoPath)
         }
         unlink(fifoPath)
+        trace.step("start \(id): exec fifo written, pid \(record.pid) goes on to execve")
         return try afterStart(record, result: result)
     }
 

@@ -29,9 +29,9 @@ extension Runtime {
         }
         let writes = try CgroupResourcePlan.compile(r)
         let devices = identity.holdsHostCapabilities && !r.devices.isEmpty ? r.devices : nil
-        if writes.writes.isEmpty && devices == nil && writes.notes.isEmpty {
-            throw RuntimeError("nothing to update: give a flag such as --memory, or -r FILE")
-        }
+        // An empty document is no change, as with runc: the containerd shim sends whatever
+        // its caller gave.
+        if writes.writes.isEmpty && devices == nil && writes.notes.isEmpty { return }
         try CgroupManagers.existing(cgroup, identity: identity).update(cgroup, resources: r, writes: writes, devices: devices)
     }
 }
