@@ -25,6 +25,12 @@ work=$(mktemp -d /var/tmp/rsrun-podman.XXXXXX)
 chmod 0755 "$work"
 on_exit "rm -rf '$work'"
 image=localhost/rsrun-busybox
+# The engine config a user would install (contrib/engines/containers.conf), naming the binary
+# under test: podman then finds rsrun by name and passes it `--log FILE --log-format=json`.
+sed -e "s|\"/usr/local/bin/rsrun\",|\"$RSRUN_BINARY\",|" -e 's|^#runtime = "rsrun"|runtime = "rsrun"|' \
+    "$(dirname "${BASH_SOURCE[0]}")/../engines/containers.conf" > "$work/containers.conf"
+chmod 0644 "$work/containers.conf"
+export CONTAINERS_CONF=$work/containers.conf
 tar -C "$RSRUN_TEST_ROOTFS" -cf "$work/busybox.tar" .
 chmod 0644 "$work/busybox.tar"
 
@@ -96,12 +102,12 @@ rootful() {
     if [[ -d /run/systemd/system && $v2 == /sys/fs/cgroup ]]; then
         # systemd and cgroup v2: podman's defaults, scopes made by rsrun's systemd driver.
         P=(timeout --foreground 120 podman --root "$dir/storage" --runroot "$dir/run" --tmpdir "$dir/tmp"
-           --events-backend file --runtime "$RSRUN_BINARY")
+           --events-backend file --runtime rsrun)
         RUN_OPTS=(--network none)
     else
         on_exit "rmdir '$v2$parent' 2>/dev/null"
         P=(timeout --foreground 120 podman --root "$dir/storage" --runroot "$dir/run" --tmpdir "$dir/tmp" --cgroup-manager cgroupfs
-           --events-backend file --runtime "$RSRUN_BINARY")
+           --events-backend file --runtime rsrun)
         # --cgroups=no-conmon: podman moves conmon into a cgroup of every v1 controller on a
         # host it takes for v1; rsrun itself puts the container in cgroup v2.
         RUN_OPTS=(--network none --cgroups=no-conmon --cgroup-parent "$parent")
@@ -139,9 +145,9 @@ rootless() {
     chown -R "$user:" "$dir"
     # podman keeps a pause process holding its user namespace; the driver ends it.
     on_exit "pkill -KILL -U $uid -f '^catatonit -P' ; pkill -KILL -U $uid -f 'conmon.*$dir'"
-    P=(timeout --foreground 120 runuser -u "$user" -- env "XDG_RUNTIME_DIR=$dir/xdg" "HOME=$dir/home"
+    P=(timeout --foreground 120 runuser -u "$user" -- env "XDG_RUNTIME_DIR=$dir/xdg" "HOME=$dir/home" "CONTAINERS_CONF=$CONTAINERS_CONF"
        podman --root "$dir/storage" --runroot "$dir/run" --tmpdir "$dir/tmp" --cgroup-manager cgroupfs
-       --events-backend file --runtime "$RSRUN_BINARY")
+       --events-backend file --runtime rsrun)
     RUN_OPTS=(--network none)
     on_exit "$(printf '%q ' "${P[@]}") rm -af -t 0"
     check "rootless: import the busybox image" "${P[@]}" import -q "$work/busybox.tar" $image || return
@@ -161,7 +167,7 @@ session() {
     local dir=$work/session
     mkdir -p "$dir"
     P=(timeout --foreground 120 podman --root "$dir/storage" --runroot "$dir/run" --tmpdir "$dir/tmp"
-       --events-backend file --runtime "$RSRUN_BINARY")
+       --events-backend file --runtime rsrun)
     RUN_OPTS=(--network none)
     on_exit "$(printf '%q ' "${P[@]}") rm -af -t 0; $(printf '%q ' "${P[@]}") unshare rm -rf '$dir'"
     check "session: import the busybox image" "${P[@]}" import -q "$work/busybox.tar" $image || return
