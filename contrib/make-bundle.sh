@@ -75,6 +75,9 @@ for link in usr/bin usr/sbin sbin; do
     fi
 done
 
+# Replaced, not written into: a shared rootfs a container once wrote a device node or a link
+# over (its root is not read-only) would otherwise keep it.
+rm -f "$rootfs/etc/passwd" "$rootfs/etc/group" "$rootfs/etc/hostname" "$rootfs/etc/resolv.conf" "$rootfs/etc/hosts"
 cat > "$rootfs/etc/passwd" <<'PASSWD'
 root:x:0:0:root:/root:/bin/sh
 nobody:x:65534:65534:nobody:/nonexistent:/bin/false
