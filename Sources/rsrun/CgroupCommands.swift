@@ -15,7 +15,7 @@ extension CLI {
             guard let bytes else { throw RuntimeError.system("read", path: file == "-" ? "stdin" : file) }
             base = try ResourceUpdate.parse(bytes, source: file == "-" ? "stdin" : file)
         }
-        try runtime().update(id, try ResourceUpdate.apply({ flags[$0] }, to: base))
+        try runtime().update(id, try ResourceUpdate.apply({ flags[$0] }, to: base), requireChange: flags["--resources"] == nil)
         return 0
     }
 }

@@ -4,8 +4,10 @@ import Rootless
 extension Runtime {
     /// New limits for a created, running or paused container: only the fields given change.
     /// Values that cgroup v2 derives from two fields (memory+swap, quota with period) take the
-    /// one not given from the live cgroup.
-    public func update(_ id: String, _ resources: Spec.Resources) throws {
+    /// one not given from the live cgroup. `requireChange`: an empty update is an error (a
+    /// command line without flags); a resources document that changes nothing is not, as with
+    /// runc (containerd's shim passes one on stdin for every update an engine asks for).
+    public func update(_ id: String, _ resources: Spec.Resources, requireChange: Bool = true) throws {
         try ContainerID.validate(id)
         let lock = try store.lock(id)
         defer { withExtendedLifetime(lock) {} }
@@ -30,6 +32,7 @@ extension Runtime {
         let writes = try CgroupResourcePlan.compile(r)
         let devices = identity.holdsHostCapabilities && !r.devices.isEmpty ? r.devices : nil
         if writes.writes.isEmpty && devices == nil && writes.notes.isEmpty {
+            if !requireChange { return }
             throw RuntimeError("nothing to update: give a flag such as --memory, or -r FILE")
         }
         try CgroupManagers.existing(cgroup, identity: identity).update(cgroup, resources: r, writes: writes, devices: devices)
