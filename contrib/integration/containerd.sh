@@ -6,8 +6,9 @@
 # off, its own containerd namespace) and stops it at the end; nothing it uses is a system
 # default. Cases: run + echo, exit status, run -d + exec + ps + pause/resume + metrics + kill +
 # delete + rm, a missing program (rsrun's error read back by the shim from --log, json), an
-# exec of a missing program, a tty through `script`, --runc-systemd-cgroup, and at the end
-# that nothing is left (processes, mounts, cgroups, state, shim sockets).
+# exec of a missing program, a tty through `script`, --runc-systemd-cgroup; then rootless
+# containerd under rootlesskit as $RSRUN_TEST_USER (when rootlesskit is installed); and at the
+# end that nothing is left (processes, mounts, cgroups, state, shim sockets).
 #
 # Cgroups: ctr puts a container at cgroupsPath /<namespace>/<id>; rsrun makes it in cgroup v2.
 # On a hybrid host (v1 controllers, v2 at /sys/fs/cgroup/unified) the shim would take the
@@ -198,9 +199,15 @@ EOF
     done
 }
 
-# Everything this driver started or made, whatever state the run left it in. Idempotent.
+# Everything this driver started or made, whatever state the run left it in. Idempotent; runs
+# in the driver's own shell only (a command substitution killed by a signal runs the EXIT trap
+# too), and a second signal does not cut it short.
+main_shell=$BASHPID
 teardown() {
+    [[ $BASHPID == "$main_shell" ]] || return 0
+    trap '' TERM INT HUP
     local id pid dir m
+    rootless_teardown
     if [[ -n $ctrd_pid ]] && kill -0 "$ctrd_pid" 2>/dev/null; then
         for id in $(c containers ls -q 2>/dev/null); do
             c tasks kill -s SIGKILL "$id" >/dev/null 2>&1
@@ -230,6 +237,113 @@ teardown() {
     rm -rf "$tmp"
 }
 on_exit teardown
+# A signal ends the driver through its EXIT trap (the cleanup), with the usual status.
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+# --- rootless containerd (rootlesskit), as the test user --------------------------------------
+# rootlesskit makes a user namespace (newuidmap, the user's subuids) and a mount namespace with
+# a writable copy of /run (the shims' sockets go to /run/containerd/s); containerd runs in it
+# as uid 0 of that namespace, and so do the shims and rsrun. ctr must run in it too (it mounts
+# the image's rootfs to read the user database): nsenter into rootlesskit's child. No cgroup
+# is delegated to the user here, so the containers run without one (`--cgroup ""`).
+rl=$tmp/rootless
+rl_sock=$rl/containerd.sock
+rootlesskit_pid=
+rl_job=
+
+as_user() { runuser -u "$RSRUN_TEST_USER" -- env -i PATH="$PATH" HOME="$rl" XDG_RUNTIME_DIR="$rl/xdg" "$@"; }
+rc() { as_user nsenter -U --preserve-credentials -m -t "$(cat "$rl/rk/child_pid")" ctr --address "$rl_sock" --namespace "$ns" "$@"; }
+rc_run() { rc run --fifo-dir "$rl/fifo" --runc-binary "$rsrun" --runc-root "$rl/runc" "${snapshotter[@]}" --cpu-shares 0 "$@"; }
+
+start_rootless_containerd() {
+    mkdir -p "$rl/xdg" "$rl/fifo"
+    sed -e "s|$tmp/|$rl/|g" "$tmp/config.toml" >"$rl/config.toml"
+    chmod 711 "$tmp"
+    chown -R "$RSRUN_TEST_USER:" "$rl"
+    say "rootless containerd as $RSRUN_TEST_USER: rootlesskit $(rootlesskit --version | awk '{print $3}'), config $rl/config.toml"
+    # In the copy of /run, host entries are symlinks: the host's /run/containerd (root's) is
+    # replaced by the namespace's own, as containerd-rootless.sh does.
+    as_user rootlesskit --state-dir="$rl/rk" --net=host --copy-up=/run \
+        sh -c 'rm -f /run/containerd && exec containerd --config "$1"' sh "$rl/config.toml" \
+        >"$rl/containerd.log" 2>&1 &
+    rl_job=$!
+    local deadline=$((SECONDS + 30))
+    until [[ -s $rl/rk/child_pid ]] && as_user ctr --address "$rl_sock" version >/dev/null 2>&1; do
+        if ! kill -0 "$rl_job" 2>/dev/null || [[ $SECONDS -ge $deadline ]]; then
+            say "rootless containerd did not come up; its log:"
+            sed "s/^/[$driver]   /" "$rl/containerd.log" | tail -20
+            return 1
+        fi
+        sleep 0.1
+    done
+    rootlesskit_pid=$(pgrep -f -- "^rootlesskit --state-dir=$rl/rk ")
+}
+
+rootless_teardown() {
+    local id dir
+    [[ -d $rl ]] || return 0
+    if [[ -s $rl/rk/child_pid ]] && kill -0 "$(cat "$rl/rk/child_pid")" 2>/dev/null; then
+        for id in $(rc containers ls -q 2>/dev/null); do
+            rc tasks kill -s SIGKILL "$id" >/dev/null 2>&1
+            rc tasks delete --force "$id" >/dev/null 2>&1
+            rc containers rm "$id" >/dev/null 2>&1
+        done
+    fi
+    [[ -n $rootlesskit_pid ]] || rootlesskit_pid=$(pgrep -f -- "^rootlesskit --state-dir=$rl/rk ")
+    if [[ -n $rootlesskit_pid ]]; then
+        kill -TERM "$rootlesskit_pid" 2>/dev/null
+        for _ in $(seq 100); do kill -0 "$rootlesskit_pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$rootlesskit_pid" 2>/dev/null
+    fi
+    for pid in $(pgrep -f -- "-address $rl_sock( |$)"); do kill -KILL "$pid" 2>/dev/null; done
+    # A container whose shim died: rsrun itself kills it by its recorded pid (pidfd, start time checked).
+    for dir in "$rl/runc/$ns"/*/; do
+        [[ -d $dir ]] && "$rsrun" --root "$rl/runc/$ns" delete --force "$(basename "$dir")" >/dev/null 2>&1
+    done
+    [[ -n $rl_job ]] && wait "$rl_job" 2>/dev/null
+}
+
+rootless_cases() {
+    if ! command -v rootlesskit >/dev/null; then
+        say "SKIP case rootless containerd: rootlesskit is not installed (Debian package rootlesskit)"
+        return
+    fi
+    if ! id "$RSRUN_TEST_USER" >/dev/null 2>&1 || ! grep -q "^$RSRUN_TEST_USER:" /etc/subuid; then
+        say "SKIP case rootless containerd: no user $RSRUN_TEST_USER with an /etc/subuid range (contrib/setup-test-user.sh)"
+        return
+    fi
+    if ! runuser -u "$RSRUN_TEST_USER" -- test -x "$rsrun"; then
+        say "SKIP case rootless containerd: $RSRUN_TEST_USER cannot execute $rsrun"
+        return
+    fi
+    start_rootless_containerd || { failed=$((failed + 1)); return; }
+    check "rootless: ctr images import" rc images import "${snapshotter[@]}" "$tmp/image/busybox-oci.tar" || return
+    expect_match "rootless: run, uid 0 inside is the user outside" "*hello from rootless*0*$(id -u "$RSRUN_TEST_USER")*1*" \
+        rc_run --rm --cgroup "" "$image" r-echo sh -c 'echo hello from rootless; head -n 1 /proc/self/uid_map'
+    expect_failure_with "rootless: ctr's default /<namespace>/<id> cgroup fails, saying why" \
+        "*OCI runtime create failed: create r-cgroup: linux.cgroupsPath: *not writable*" \
+        rc_run --rm "$image" r-cgroup true
+    if check "rootless: run -d" rc_run -d --cgroup "" "$image" r-long sleep 1000; then
+        expect_output "rootless: exec" "exec-ok uid=0" rc tasks exec --fifo-dir "$rl/fifo" --exec-id x1 r-long sh -c 'echo exec-ok uid=$(id -u)'
+        check "rootless: kill" rc tasks kill -s SIGKILL r-long
+        expect_output "rootless: task is STOPPED" STOPPED rl_wait_stopped r-long
+        check "rootless: tasks delete" rc tasks delete r-long
+        check "rootless: containers rm" rc containers rm r-long
+        check "rootless: rsrun state gone" test ! -e "$rl/runc/$ns/r-long"
+    fi
+}
+
+rl_wait_stopped() {
+    local deadline=$((SECONDS + 10)) status
+    while :; do
+        status=$(rc tasks ls 2>/dev/null | awk -v id="$1" '$1 == id { print $3 }')
+        [[ $status == STOPPED || $SECONDS -ge $deadline ]] && break
+        sleep 0.1
+    done
+    echo "$status"
+}
 
 # What must be gone once teardown ran.
 nothing_left() {
@@ -309,6 +423,8 @@ else
         "$image" c-systemd true
 fi
 check "no cgroup under a v1 controller at the end" no_v1_cgroups
+
+rootless_cases
 
 say "+ teardown: stop containerd, its shims; remove $tmp"
 teardown
