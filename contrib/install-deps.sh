@@ -22,6 +22,7 @@ packages=(
     podman conmon catatonit   # podman, rootless and rootful
     containerd      # containerd, ctr and containerd-shim-runc-v2
     docker.io       # dockerd and its client
+    rootlesskit     # rootless containerd in the containerd driver
 )
 
 if [[ $(id -u) -ne 0 ]]; then

@@ -65,16 +65,23 @@ struct CgroupLayerTests {
         }
     }
 
-    @Test("the cgroup survives a state.json round trip; a directory outside /sys/fs/cgroup is corrupt")
+    @Test("the cgroup survives a state.json round trip; a directory outside /sys/fs/cgroup, or a madeFrom not above it, is corrupt")
     func recordRoundTrip() throws {
         var record = ContainerRecord(id: "c1", pid: 7, startTime: 9, bundle: "/b", rootfs: "/b/r", created: "t", ociVersion: "1.2.0",
                                      annotations: [], ownerUID: 0, rootless: false)
         record.cgroup = CgroupLocation(driver: .systemd, path: "/sys/fs/cgroup/system.slice/rsrun-c1.scope", unit: "rsrun-c1.scope")
         let parsed = try ContainerRecord(json: JSONParser.parse(Array(record.json.serialized().utf8), source: "s"), path: "s")
         #expect(parsed == record)
-        record.cgroup = CgroupLocation(driver: .cgroupfs, path: "/sys/fs/cgroup/../../etc")
-        #expect(throws: RuntimeError.self) {
-            try ContainerRecord(json: JSONParser.parse(Array(record.json.serialized().utf8), source: "s"), path: "s")
+        // The parents create made (containerd's /<namespace>) come back for delete to remove.
+        record.cgroup = CgroupLocation(driver: .cgroupfs, path: "/sys/fs/cgroup/unified/default/c1", madeFrom: "/sys/fs/cgroup/unified/default")
+        #expect(try ContainerRecord(json: JSONParser.parse(Array(record.json.serialized().utf8), source: "s"), path: "s") == record)
+        for bad in [CgroupLocation(driver: .cgroupfs, path: "/sys/fs/cgroup/../../etc"),
+                    CgroupLocation(driver: .cgroupfs, path: "/sys/fs/cgroup/a/c1", madeFrom: "/sys/fs/cgroup/b"),
+                    CgroupLocation(driver: .cgroupfs, path: "/sys/fs/cgroup/a/c1", madeFrom: "/sys/fs/cgroup/a/c1")] {
+            record.cgroup = bad
+            #expect(throws: RuntimeError.self) {
+                try ContainerRecord(json: JSONParser.parse(Array(record.json.serialized().utf8), source: "s"), path: "s")
+            }
         }
     }
 

@@ -126,19 +126,37 @@ extension IntegrationTests {
             #expect(readText(path + "/hugetlb.2MB.max") == "4194304\n")
         }
 
-        @Test("root: a custom absolute cgroupsPath is made, and only its leaf is removed")
+        @Test("root: a custom absolute cgroupsPath is made; delete removes the parents it made, never one that was there")
         func customPath() throws {
             let h = try Harness(.root, "cgpath")
             defer { h.cleanup() }
             try h.requireRootCgroups()
-            let parent = Cgroup.mountPoint! + "/rsrun-it-\(getpid())"
-            defer { rmdir(parent) }
+            // Made by create (containerd's /<namespace>/<id>): delete takes it away again.
+            let made = Cgroup.mountPoint! + "/rsrun-it-\(getpid())-made"
+            defer { rmdir(made + "/a/leaf"); rmdir(made + "/a"); rmdir(made) }
             var config = h.config(["sleep", "100"])
-            config.set("linux.cgroupsPath", "/rsrun-it-\(getpid())/leaf")
+            config.set("linux.cgroupsPath", "/rsrun-it-\(getpid())-made/a/leaf")
             let id = try h.runDetached(config, "cgpath")
-            #expect(h.cgroupPath(id) == parent + "/leaf")
+            #expect(h.cgroupPath(id) == made + "/a/leaf")
             #expect(h.rsrun("delete", "-f", id).ok)
-            #expect(!fileExists(parent + "/leaf") && fileExists(parent))
+            #expect(!fileExists(made), "\(made) left after delete")
+
+            // There before create: only the leaf goes.
+            let existing = Cgroup.mountPoint! + "/rsrun-it-\(getpid())"
+            #expect(mkdir(existing, 0o755) == 0)
+            defer { rmdir(existing + "/leaf"); rmdir(existing) }
+            config.set("linux.cgroupsPath", "/rsrun-it-\(getpid())/leaf")
+            let kept = try h.runDetached(config, "cgpath")
+            #expect(h.cgroupPath(kept) == existing + "/leaf")
+            #expect(h.rsrun("delete", "-f", kept).ok)
+            #expect(!fileExists(existing + "/leaf") && fileExists(existing))
+
+            // A create that fails after making the cgroup leaves no parent either.
+            config.set("linux.cgroupsPath", "/rsrun-it-\(getpid())-made/leaf")
+            config.args = ["/no/such/program"]
+            let failed = h.rsrun("create", "-b", try h.bundle(config), h.newID("cgpath"))
+            expectOneLineError(failed)
+            #expect(!fileExists(made), "\(made) left after a failed create")
         }
 
         @Test("root on a hybrid host: a memory limit fails naming the field and the missing controller, leaving nothing")
@@ -275,6 +293,10 @@ extension IntegrationTests {
             #expect(bad.stderr.contains("--memory"), "\(bad)")
             let nothing = h.rsrun("update", id)
             expectOneLineError(nothing)
+            // A document that changes nothing is no error (runc's behaviour; engines send one).
+            try Data("{}".utf8).write(to: URL(fileURLWithPath: file))
+            let empty = Subprocess.run(["/bin/sh", "-c", "exec \"$@\" < \(file)", "sh"] + argv, env: env)
+            #expect(empty.ok, "\(empty)")
             let stopped = h.rsrun("update", "--pids-limit", "10", "no-such-container")
             expectOneLineError(stopped)
         }

@@ -123,6 +123,10 @@ extension IntegrationTests {
             #expect(killed.ok, "\(killed)")
             let last = h.waitForStatus(id, "stopped", timeout: 10)
             #expect(last == "stopped", "still \(last ?? "nil") after kill 9")
+            // containerd's shim and podman read "container not running" as "already exited".
+            let again = h.rsrun("kill", id, "9")
+            expectOneLineError(again)
+            #expect(again.stderr.contains("container not running"), "\(again)")
             #expect(h.rsrun("delete", id).ok)
         }
     }

@@ -12,11 +12,16 @@ public struct CgroupLocation: Sendable, Equatable {
     public var path: String
     /// The systemd scope holding it (systemd driver only).
     public var unit: String?
+    /// The outermost parent directory create made above `path` (cgroupfs only, e.g. the
+    /// `/<namespace>` of containerd's `/<namespace>/<id>`): delete removes those parents again
+    /// while they are empty. nil when the parent already existed.
+    public var madeFrom: String?
 
-    public init(driver: CgroupDriver, path: String, unit: String? = nil) {
+    public init(driver: CgroupDriver, path: String, unit: String? = nil, madeFrom: String? = nil) {
         self.driver = driver
         self.path = path
         self.unit = unit
+        self.madeFrom = madeFrom
     }
 
     public var directory: CgroupDirectory { CgroupDirectory(path: path) }

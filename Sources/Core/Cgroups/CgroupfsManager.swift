@@ -24,7 +24,9 @@ public struct CgroupfsManager: CgroupManager {
                 throw RuntimeError(path: "linux.cgroupsPath", "cgroup \(path) already holds processes")
             }
             for write in request.writes.writes { try directory.write(write) }
-            var placement = CgroupPlacement(location: CgroupLocation(driver: .cgroupfs, path: path))
+            // made holds the leaf last: anything before it is a parent we made.
+            let location = CgroupLocation(driver: .cgroupfs, path: path, madeFrom: made.count > 1 ? made.first : nil)
+            var placement = CgroupPlacement(location: location)
             placement.needsAttach = true
             if CgroupfsManager.cloneIntoCgroup {
                 placement.directoryFD = open(path, Int32(CSHIM_O_PATH) | O_DIRECTORY | O_CLOEXEC)
@@ -38,8 +40,21 @@ public struct CgroupfsManager: CgroupManager {
     }
 
     /// mkdir -p from the nearest existing ancestor, enabling the controllers on the way down.
-    /// Returns the directories it made, outermost first, for removal on failure.
+    /// Returns the directories it made, outermost first, for removal on failure. A parent can
+    /// vanish under us (another container's delete removing the empty parent it had made):
+    /// then the walk starts again.
     func makeDirectories(_ path: String, controllers writes: CgroupResourcePlan) throws -> [String] {
+        var attempt = 0
+        while true {
+            do {
+                return try makeDirectoriesOnce(path, controllers: writes)
+            } catch let error as RuntimeError where error.errno == ENOENT && attempt < 5 {
+                attempt += 1
+            }
+        }
+    }
+
+    func makeDirectoriesOnce(_ path: String, controllers writes: CgroupResourcePlan) throws -> [String] {
         let base = CgroupManagers.nearestExisting(path)
         // The directories to make, outermost first.
         var missing: [String] = []
@@ -116,5 +131,18 @@ public struct CgroupfsManager: CgroupManager {
 
     public func destroy(_ location: CgroupLocation) throws {
         try location.directory.destroy()
+        removeParents(location)
+    }
+
+    /// The parents create made, innermost first, while they are empty. rmdir refuses a
+    /// cgroup that still has children, so a parent another container lives in stays (and
+    /// then outlives both: only the container that made it removes it).
+    func removeParents(_ location: CgroupLocation) {
+        guard let top = location.madeFrom, location.path.hasPrefix(top + "/") else { return }
+        var dir = location.path
+        while dir != top, let slash = dir.lastIndex(of: "/") {
+            dir = String(dir[..<slash])
+            if rmdir(dir) != 0 && cshim_errno() != ENOENT { return }
+        }
     }
 }

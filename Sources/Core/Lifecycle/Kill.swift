@@ -8,10 +8,12 @@ extension Runtime {
     /// process cannot be hit.
     public func kill(_ id: String, signal: Int32, all: Bool = false) throws {
         let (record, status) = try inspect(id)
+        // "container not running" is the phrase containerd's shim and podman match to tell
+        // "already exited" (not an error for them) from a failed kill.
         guard let record, status == .created || status == .running || status == .paused else {
-            throw RuntimeError("container is \(status.rawValue), not running")
+            throw RuntimeError("container not running (it is \(status.rawValue))")
         }
-        guard let fd = pidfd(for: record) else { throw RuntimeError("container is stopped, not running") }
+        guard let fd = pidfd(for: record) else { throw RuntimeError("container not running (it is stopped)") }
         defer { close(fd) }
         // One write kills the whole cgroup, with no listing to race against forks.
         if all, signal == SIGKILL, let cgroup = record.cgroup, try cgroup.directory.killAll() { return }

@@ -4,7 +4,8 @@ import Rootless
 extension Runtime {
     /// New limits for a created, running or paused container: only the fields given change.
     /// Values that cgroup v2 derives from two fields (memory+swap, quota with period) take the
-    /// one not given from the live cgroup.
+    /// one not given from the live cgroup. A document that changes nothing is no change, as
+    /// with runc (the CLI refuses a command line without any flag).
     public func update(_ id: String, _ resources: Spec.Resources) throws {
         try ContainerID.validate(id)
         let lock = try store.lock(id)

@@ -55,6 +55,7 @@ public struct ContainerRecord: Sendable, Equatable {
         if let cgroup {
             var fields: [(key: String, value: JSONValue)] = [("driver", .string(cgroup.driver.rawValue)), ("path", .string(cgroup.path))]
             if let unit = cgroup.unit { fields.append(("unit", .string(unit))) }
+            if let madeFrom = cgroup.madeFrom { fields.append(("madeFrom", .string(madeFrom))) }
             entries.append(("cgroup", .object(JSONObject(fields))))
         }
         return .object(JSONObject(entries))
@@ -83,7 +84,11 @@ public struct ContainerRecord: Sendable, Equatable {
                   let directory = cgroup["path"]?.stringValue, directory.hasPrefix("/sys/fs/cgroup/"), !directory.split(separator: "/").contains("..") else {
                 throw RuntimeError(path: path, "corrupt state: field \"cgroup\" is not a cgroup driver and directory")
             }
-            self.cgroup = CgroupLocation(driver: driver, path: directory, unit: cgroup["unit"]?.stringValue)
+            let madeFrom = cgroup["madeFrom"]?.stringValue
+            if let madeFrom, !directory.hasPrefix(madeFrom + "/") || !madeFrom.hasPrefix("/sys/fs/cgroup/") {
+                throw RuntimeError(path: path, "corrupt state: cgroup \"madeFrom\" is not a parent of its path")
+            }
+            self.cgroup = CgroupLocation(driver: driver, path: directory, unit: cgroup["unit"]?.stringValue, madeFrom: madeFrom)
         }
     }
 
