@@ -28,7 +28,7 @@ struct EngineDriver: Sendable, CustomTestStringConvertible {
 }
 
 extension IntegrationTests {
-    @Suite("engines: the contrib/integration drivers") struct Engines {
+    @Suite("engines: the contrib/integration drivers", .serialized) struct Engines {
         @Test("the engine runs containers with rsrun as its runtime", arguments: EngineDriver.all)
         func driver(_ driver: EngineDriver) throws {
             let path = "\(Env.packageRoot)/contrib/integration/\(driver.script)"
