@@ -216,44 +216,7 @@ run() { docker run --runtime rsrun --network none "$@"; }
 
 # --- cases -----------------------------------------------------------------------------------
 
-# expect_match NAME REGEX CMD...: like expect_output, the output must match REGEX. CRs and
-# the literal "^@" the outer pty echoes around docker's raw mode (with runc too) are dropped.
-expect_match() {
-    local name=$1 regex=$2
-    shift 2
-    say "+ $*"
-    local out status
-    out=$("$@" 2>&1 | tr -d '\r' | sed 's/\^@//g')
-    status=${PIPESTATUS[0]}
-    [[ -n $out ]] && printf '%s\n' "$out" | sed "s/^/[$driver]   /"
-    if [[ $status -eq 0 && $out =~ $regex ]]; then
-        say "PASS $name"
-        passed=$((passed + 1))
-        return 0
-    fi
-    say "FAIL $name (exit $status, wanted a match of \"$regex\")"
-    failed=$((failed + 1))
-    return 1
-}
 
-# expect_failure_with NAME NEEDLE CMD...: the command fails and its output has NEEDLE on one line.
-expect_failure_with() {
-    local name=$1 needle=$2
-    shift 2
-    say "+ $* (must fail)"
-    local out status
-    out=$("$@" 2>&1)
-    status=$?
-    [[ -n $out ]] && printf '%s\n' "$out" | sed "s/^/[$driver]   /"
-    if [[ $status -ne 0 ]] && grep -qF -- "$needle" <<<"$out"; then
-        say "PASS $name"
-        passed=$((passed + 1))
-        return 0
-    fi
-    say "FAIL $name (exit $status, wanted a failure mentioning \"$needle\")"
-    failed=$((failed + 1))
-    return 1
-}
 
 # Through a pty: script(1) gives docker's client a terminal, as a user's shell would.
 in_pty() { script -qec "$*" /dev/null </dev/null; }
@@ -263,11 +226,11 @@ expect_output "run --rm: the exit status comes back" "" sh -c "$DOCKER run --run
 expect_output "--network none: only lo" "lo" run --rm "$image" ls /sys/class/net
 expect_output "own cgroup namespace: the container sees itself at the root" "0::/" run --rm "$image" grep ^0:: /proc/self/cgroup
 expect_output "--user 1000: id -u" "1000" run --rm --user 1000 "$image" id -u
-expect_failure_with "--read-only: a write fails" "Read-only file system" run --rm --read-only "$image" touch /probe
+expect_error "--read-only: a write fails" "Read-only file system" run --rm --read-only "$image" touch /probe
 expect_output "--read-only: /tmp stays writable with --tmpfs" "ok" run --rm --read-only --tmpfs /tmp "$image" sh -c 'touch /tmp/probe && echo ok'
 expect_match "run -it through a pty: tty is a pts, stdin a terminal" '^/dev/pts/[0-9]+'$'\n''stdin is a tty$' \
     in_pty "$DOCKER run --runtime rsrun --network none --rm -it $image sh -c 'tty; [ -t 0 ] && echo stdin is a tty'"
-expect_failure_with "a missing command: rsrun's one-line error reaches docker" "process.args[0]: /nonexistent" \
+expect_error "a missing command: rsrun's one-line error reaches docker" "process.args[0]: /nonexistent" \
     run --rm "$image" /nonexistent
 expect_output "-e, -w, --hostname" "bar /tmp box" run --rm -e FOO=bar -w /tmp --hostname box "$image" sh -c 'echo $FOO $(pwd) $(hostname)'
 expect_output "--ulimit nofile" "2048 4096" run --rm --ulimit nofile=2048:4096 "$image" sh -c 'echo $(ulimit -n) $(ulimit -Hn)'
@@ -276,7 +239,7 @@ expect_output "--init: docker-init is PID 1" "ok" run --rm --init "$image" sh -c
 if grep -qw memory "$unified/cgroup.controllers"; then
     expect_output "--memory 64m: memory.max" "67108864" run --rm --memory 64m "$image" cat /sys/fs/cgroup/memory.max
 else
-    expect_failure_with "--memory without a v2 memory controller: rsrun says why, naming the field" \
+    expect_error "--memory without a v2 memory controller: rsrun says why, naming the field" \
         "linux.resources.memory.limit: needs the memory controller" run --rm --memory 64m "$image" true
 fi
 
@@ -322,23 +285,6 @@ check "rm the killed container" docker rm "$name"
 expect_output "restart: a stopped container starts again" "again" sh -c \
     "$DOCKER run --runtime rsrun --network none --name $tag-r $image echo again >/dev/null && $DOCKER start -a $tag-r | tail -1 && $DOCKER rm $tag-r >/dev/null"
 
-# expect_none NAME CMD...: passes when CMD prints nothing (whatever its status: grep finding nothing).
-expect_none() {
-    local name=$1
-    shift
-    say "+ $*"
-    local out
-    out=$("$@" 2>&1)
-    if [[ -z $out ]]; then
-        say "PASS $name"
-        passed=$((passed + 1))
-        return 0
-    fi
-    printf '%s\n' "$out" | sed "s/^/[$driver]   /"
-    say "FAIL $name"
-    failed=$((failed + 1))
-    return 1
-}
 v1_changes() { diff <(printf '%s\n' "$v1_before") <(v1_tree); }
 expect_none "v1 cgroup controllers unchanged while dockerd runs" v1_changes
 expect_none "the shims' cleanup (delete --force of deleted containers) met no rsrun error" \

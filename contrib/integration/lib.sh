@@ -26,83 +26,94 @@ skip() {
     exit 77
 }
 
-# check NAME CMD...: runs CMD, prints it, its output and PASS/FAIL NAME.
+# capture CMD...: runs CMD and prints it and its output; sets `out` (stdout and stderr, with
+# the \r and the literal ^@ that script's pty adds dropped, trailing blanks trimmed) and `status`.
+capture() {
+    say "+ $*"
+    out=$("$@" 2>&1)
+    status=$?
+    [[ -n $out ]] && printf '%s\n' "$out" | sed "s/^/[$driver]   /"
+    out=$(printf '%s' "$out" | tr -d '\r' | sed -e 's/\^@//g' -e 's/[[:space:]]*$//')
+}
+
+# verdict NAME OK WANTED: counts the case and prints PASS, or FAIL with what was wanted.
+verdict() {
+    if [[ $2 == yes ]]; then
+        say "PASS $1"
+        passed=$((passed + 1))
+        return 0
+    fi
+    say "FAIL $1 (exit $status, wanted $3)"
+    failed=$((failed + 1))
+    return 1
+}
+
+yes_if() { if "$@"; then echo yes; else echo no; fi; }
+
+# check NAME CMD...: CMD succeeds. Returns CMD's status.
 check() {
     local name=$1
     shift
-    say "+ $*"
-    local out status
-    out=$("$@" 2>&1)
-    status=$?
-    [[ -n $out ]] && printf '%s\n' "$out" | sed "s/^/[$driver]   /"
-    if [[ $status -eq 0 ]]; then
-        say "PASS $name"
-        passed=$((passed + 1))
-    else
-        say "FAIL $name (exit $status)"
-        failed=$((failed + 1))
-    fi
+    capture "$@"
+    verdict "$name" "$(yes_if test "$status" -eq 0)" "success"
     return $status
 }
 
-# expect_output NAME WANT CMD...: like check, and the output (trimmed) must equal WANT.
+# expect_output NAME WANT CMD...: CMD succeeds and prints exactly WANT.
 expect_output() {
     local name=$1 want=$2
     shift 2
-    say "+ $*"
-    local out status
-    out=$("$@" 2>&1)
-    status=$?
-    [[ -n $out ]] && printf '%s\n' "$out" | sed "s/^/[$driver]   /"
-    # Output through a pty (script) brings \r, and script's echo of its own stdin's EOF (^@).
-    out=$(printf '%s' "$out" | tr -d '\r' | sed -e 's/\^@//g' -e 's/[[:space:]]*$//')
-    if [[ $status -eq 0 && $out == "$want" ]]; then
-        say "PASS $name"
-        passed=$((passed + 1))
-        return 0
-    fi
-    say "FAIL $name (exit $status, wanted \"$want\")"
-    failed=$((failed + 1))
-    return 1
+    capture "$@"
+    local ok=no
+    [[ $status -eq 0 && $out == "$want" ]] && ok=yes
+    verdict "$name" $ok "\"$want\""
 }
 
-# expect_failure NAME CMD...: the command must fail.
+# expect_match NAME ERE CMD...: CMD succeeds and its output matches the extended regex ERE
+# (. matches newlines too).
+expect_match() {
+    local name=$1 regex=$2
+    shift 2
+    capture "$@"
+    local ok=no
+    [[ $status -eq 0 && $out =~ $regex ]] && ok=yes
+    verdict "$name" $ok "output matching \"$regex\""
+}
+
+# expect_failure NAME CMD...: CMD fails.
 expect_failure() {
     local name=$1
     shift
-    say "+ $* (must fail)"
-    local out status
-    out=$("$@" 2>&1)
-    status=$?
-    [[ -n $out ]] && printf '%s\n' "$out" | sed "s/^/[$driver]   /"
-    if [[ $status -ne 0 ]]; then
-        say "PASS $name"
-        passed=$((passed + 1))
-        return 0
-    fi
-    say "FAIL $name (it succeeded)"
-    failed=$((failed + 1))
-    return 1
+    capture "$@"
+    verdict "$name" "$(yes_if test "$status" -ne 0)" "a failure"
 }
 
-# expect_error NAME PATTERN CMD...: the command must fail, and its output contain PATTERN
-# (a fixed string): a failure must say why.
+# expect_error NAME TEXT CMD...: CMD fails, and its output contains TEXT: a failure says why.
 expect_error() {
-    local name=$1 pattern=$2
+    local name=$1 text=$2
     shift 2
-    say "+ $* (must fail saying \"$pattern\")"
-    local out status
-    out=$("$@" 2>&1)
-    status=$?
-    [[ -n $out ]] && printf '%s\n' "$out" | sed "s/^/[$driver]   /"
-    if [[ $status -ne 0 && $out == *"$pattern"* ]]; then
-        say "PASS $name"
-        passed=$((passed + 1))
-        return 0
-    fi
-    say "FAIL $name (exit $status)"
-    failed=$((failed + 1))
-    return 1
+    capture "$@"
+    local ok=no
+    [[ $status -ne 0 && $out == *"$text"* ]] && ok=yes
+    verdict "$name" $ok "a failure saying \"$text\""
+}
+
+# expect_error_match NAME ERE CMD...: CMD fails, and its output matches ERE.
+expect_error_match() {
+    local name=$1 regex=$2
+    shift 2
+    capture "$@"
+    local ok=no
+    [[ $status -ne 0 && $out =~ $regex ]] && ok=yes
+    verdict "$name" $ok "a failure matching \"$regex\""
+}
+
+# expect_none NAME CMD...: CMD prints nothing, whatever its status (a grep finding nothing).
+expect_none() {
+    local name=$1
+    shift
+    capture "$@"
+    verdict "$name" "$(yes_if test -z "$out")" "no output"
 }
 
 # on_exit CMD: run CMD (a string for eval) when the driver ends, last registered first.
