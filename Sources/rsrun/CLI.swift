@@ -40,9 +40,11 @@ struct CLI {
         }
         context = verb
         let verbArgs = rest.dropFirst()
-        // Every verb's flags are checked against the table here, before the verb runs, so
-        // no verb can take a flag its help does not show.
-        if let known = Verbs.named(verb) {
+        // Each verb parses with its own entry of the table, so no verb can take a flag its help
+        // does not show. Here only a possible --help is answered (parsed properly, since
+        // `exec ID sh -h` is the command's -h); without one, nothing is parsed twice.
+        let mayAskHelp = flags.isSet("--help") || verbArgs.contains { $0 == "-h" || $0.hasPrefix("--help") || $0.hasPrefix("-help") }
+        if mayAskHelp, let known = Verbs.named(verb) {
             let parsed = try known.parse(verbArgs)
             if flags.isSet("--help") || parsed.flags.isSet("--help") {
                 Output.out(HelpText.verb(known))

@@ -84,7 +84,30 @@ enum Verbs {
         help, version,
     ]
 
-    static func named(_ name: String) -> Verb? { all.first { $0.name == name } }
+    /// A switch, not a search of `all`: a verb's run builds only its own entry (building all
+    /// seventeen cost ~80k instructions, 0.05 ms, on every verb).
+    static func named(_ name: String) -> Verb? {
+        switch name {
+        case "create": return create
+        case "start": return start
+        case "run": return run
+        case "exec": return exec
+        case "state": return state
+        case "kill": return kill
+        case "ps": return ps
+        case "delete": return delete
+        case "pause": return pause
+        case "resume": return resume
+        case "update": return update
+        case "events": return events
+        case "list": return list
+        case "spec": return spec
+        case "features": return features
+        case "help": return help
+        case "version": return version
+        default: return nil
+        }
+    }
 
     static let global: [FlagSpec] = [
         FlagSpec(["--root"], "DIR", .directory,
