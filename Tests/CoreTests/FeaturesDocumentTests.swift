@@ -60,13 +60,14 @@ struct FeaturesDocumentTests {
     func hooks() throws {
         let listed = Self.strings(Self.document["hooks"])
         #expect(listed == ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"])
-        for (name, field) in Spec.Hooks.stages {
+        for field in Spec.Hooks.Stage.allCases {
+            let name = field.rawValue
             let config = #"{"ociVersion": "1.2.0", "root": {"path": "rootfs"}, "hooks": {"\#(name)": [{"path": "/bin/true"}]}}"#
             let hooks = try #require(try Spec.parse(Array(config.utf8)).hooks)
-            #expect(hooks[keyPath: field] == [Spec.Hook(path: "/bin/true")], "\(name)")
+            #expect(hooks[stage: field] == [Spec.Hook(path: "/bin/true")], "\(name)")
             #expect(!hooks.isEmpty)
             var others = hooks
-            others[keyPath: field] = []
+            others[stage: field] = []
             #expect(others.isEmpty, "\(name) decoded into another stage too")
         }
     }

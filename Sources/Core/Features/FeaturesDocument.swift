@@ -1,7 +1,7 @@
 /// `rsrun features`: the runtime-spec features document (features.md, features-linux.md).
 ///
 /// Every list is read from the table the code itself uses (MountOptions, CapabilityPlan,
-/// PlanCompiler.namespaceFlags, the seccomp enums and SeccompCompiler, Spec.Hooks.stages), and
+/// PlanCompiler.namespaceFlags, the seccomp enums and SeccompCompiler, Spec.Hooks.Stage), and
 /// anything `Unapplied` lists is never claimed, so the document cannot promise more than
 /// `create` does. Pure apart from `Host.probe()`: the two facts only the host can tell come in
 /// as a value, which keeps the builder testable.
@@ -81,7 +81,7 @@ public enum FeaturesDocument {
 
     /// The hook stages the lifecycle runs, in the spec's order.
     static var hooks: [String] {
-        Spec.Hooks.stages.map(\.name).filter { applied("hooks.\($0)") }
+        Spec.Hooks.Stage.allCases.map(\.rawValue).filter { applied("hooks.\($0)") }
     }
 
     static var mountOptions: [String] { MountOptions.names }

@@ -51,9 +51,9 @@ enum SpecValidator {
     }
 
     static func check(_ hooks: Spec.Hooks) throws {
-        for (stage, field) in Spec.Hooks.stages {
-            for (index, hook) in hooks[keyPath: field].enumerated() {
-                let path = "hooks.\(stage)[\(index)]"
+        for stage in Spec.Hooks.Stage.allCases {
+            for (index, hook) in hooks[stage: stage].enumerated() {
+                let path = "hooks.\(stage.rawValue)[\(index)]"
                 try requireAbsolute(hook.path, at: "\(path).path")
                 if let timeout = hook.timeout, timeout <= 0 {
                     throw RuntimeError(path: "\(path).timeout", "must be greater than zero, got \(timeout)")
